@@ -1,0 +1,140 @@
+/**
+ * One rental's lifecycle: requested → active → ending_soon → ended. Pure logic: effects are
+ * named actions (`startTurn`, `cancelPendingWork`) that the runtime carries out in the same
+ * SQLite transaction that stores the new snapshot.
+ */
+import { assign, setup } from 'xstate';
+
+export type TurnKind = 'greet' | 'reply' | 'instructions' | 'wrap_up';
+
+export interface RentalContext {
+  rentalId: string;
+  botId: string;
+  renterId: string | null;
+  ownerId: string | null;
+  /** ISO time the platform says the rental ends; null until read from GET /api/rentals/{id}. */
+  expiresAt: string | null;
+  instructions: string | null;
+  instructionsHandled: boolean;
+  endedReason: string | null;
+}
+
+export type RentalEvent =
+  | { type: 'rental.request'; renterId: string; instructions: string | null }
+  | { type: 'rental.message'; messageRowId: number; senderId: string }
+  | { type: 'rental.ending_soon'; renterId: string | null; ownerId: string | null; expiresAt: string | null }
+  | { type: 'rental.ended'; reason: string }
+  | { type: 'rental.info'; renterId: string; ownerId: string | null; expiresAt: string | null; ended: boolean };
+
+export interface StartTurnParams {
+  kind: TurnKind;
+  messageRowId: number | null;
+}
+
+const endedTransition = { target: '#rental.ended', actions: ['rememberEnd', 'cancelPendingWork'] } as const;
+
+export const rentalMachine = setup({
+  types: {
+    context: {} as RentalContext,
+    events: {} as RentalEvent,
+    input: {} as { rentalId: string; botId: string },
+  },
+  actions: {
+    // Implemented by the runtime (it writes a turn row); declared here so the machine names it.
+    startTurn: (_, _params: StartTurnParams) => {},
+    cancelPendingWork: () => {},
+    rememberRequest: assign(({ event, context }) => {
+      if (event.type !== 'rental.request') return {};
+      return { renterId: event.renterId, instructions: event.instructions ?? context.instructions };
+    }),
+    rememberInfo: assign(({ event, context }) => {
+      if (event.type === 'rental.info') return { renterId: event.renterId, ownerId: event.ownerId, expiresAt: event.expiresAt };
+      if (event.type === 'rental.ending_soon') {
+        return {
+          renterId: context.renterId ?? event.renterId,
+          ownerId: context.ownerId ?? event.ownerId,
+          expiresAt: event.expiresAt ?? context.expiresAt,
+        };
+      }
+      return {};
+    }),
+    markInstructionsHandled: assign({ instructionsHandled: true }),
+    rememberEnd: assign({
+      endedReason: ({ event }) => (event.type === 'rental.ended' ? event.reason : 'the platform says the rental has ended'),
+    }),
+  },
+  guards: {
+    hasNewInstructions: ({ context, event }) =>
+      event.type === 'rental.request' && !context.instructionsHandled && !!(event.instructions ?? context.instructions),
+    platformSaysEnded: ({ event }) => event.type === 'rental.info' && event.ended,
+  },
+}).createMachine({
+  id: 'rental',
+  initial: 'requested',
+  context: ({ input }) => ({
+    rentalId: input.rentalId,
+    botId: input.botId,
+    renterId: null,
+    ownerId: null,
+    expiresAt: null,
+    instructions: null,
+    instructionsHandled: false,
+    endedReason: null,
+  }),
+  states: {
+    requested: {
+      on: {
+        // The greeting turn also starts work on pre-loaded instructions, so both come in one reply.
+        'rental.request': {
+          target: 'active',
+          actions: ['rememberRequest', 'markInstructionsHandled', { type: 'startTurn', params: { kind: 'greet', messageRowId: null } }],
+        },
+        // A message before its rental_request (§1.5) is answered, not held.
+        'rental.message': {
+          target: 'active',
+          actions: { type: 'startTurn', params: ({ event }) => ({ kind: 'reply', messageRowId: event.messageRowId }) },
+        },
+        'rental.ending_soon': {
+          target: 'ending_soon',
+          actions: ['rememberInfo', { type: 'startTurn', params: { kind: 'wrap_up', messageRowId: null } }],
+        },
+        'rental.info': [{ guard: 'platformSaysEnded', ...endedTransition }, { actions: 'rememberInfo' }],
+        'rental.ended': endedTransition,
+      },
+    },
+    active: {
+      on: {
+        // A late rental_request: no second greeting, but instructions we have not seen yet are started.
+        'rental.request': [
+          {
+            guard: 'hasNewInstructions',
+            actions: ['rememberRequest', 'markInstructionsHandled', { type: 'startTurn', params: { kind: 'instructions', messageRowId: null } }],
+          },
+          { actions: 'rememberRequest' },
+        ],
+        'rental.message': {
+          actions: { type: 'startTurn', params: ({ event }) => ({ kind: 'reply', messageRowId: event.messageRowId }) },
+        },
+        'rental.ending_soon': {
+          target: 'ending_soon',
+          actions: ['rememberInfo', { type: 'startTurn', params: { kind: 'wrap_up', messageRowId: null } }],
+        },
+        'rental.info': [{ guard: 'platformSaysEnded', ...endedTransition }, { actions: 'rememberInfo' }],
+        'rental.ended': endedTransition,
+      },
+    },
+    ending_soon: {
+      on: {
+        'rental.request': { actions: 'rememberRequest' },
+        'rental.message': {
+          actions: { type: 'startTurn', params: ({ event }) => ({ kind: 'reply', messageRowId: event.messageRowId }) },
+        },
+        // One wrap-up per rental: a second warning changes nothing.
+        'rental.ending_soon': { actions: 'rememberInfo' },
+        'rental.info': [{ guard: 'platformSaysEnded', ...endedTransition }, { actions: 'rememberInfo' }],
+        'rental.ended': endedTransition,
+      },
+    },
+    ended: { type: 'final' },
+  },
+});

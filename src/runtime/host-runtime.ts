@@ -1,0 +1,109 @@
+/**
+ * The three workers behind every actor — inbox events, LLM turns, outbox posts — each serial
+ * per actor and concurrent across actors. All their work is in SQLite, so `recover()` after a
+ * restart simply kicks every actor that has something left to do.
+ */
+import { KeyedWorker } from './keyed-worker.js';
+import { processNextInboxEvent } from './process-inbox-event.js';
+import { runNextTurn } from './run-turn.js';
+import type { RuntimeDeps } from './runtime-deps.js';
+import { sendNextPost } from './send-outbox.js';
+
+/** After an unexpected error (e.g. the disk is full), look at the actor again this much later. */
+const RETRY_AFTER_ERROR_MS = 5000;
+
+export function createHostRuntime(deps: RuntimeDeps) {
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  const later = (delayMs: number, action: () => void) => {
+    if (stopped) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      action();
+    }, Math.max(0, delayMs));
+    timer.unref();
+    timers.add(timer);
+  };
+  const onError = (worker: string, retry: (key: string) => void) => (key: string, err: unknown) => {
+    deps.log.error({ err, actorKey: key, worker }, `${worker} worker failed; retrying in ${RETRY_AFTER_ERROR_MS} ms`);
+    later(RETRY_AFTER_ERROR_MS, () => retry(key));
+  };
+
+  const outbox: KeyedWorker = new KeyedWorker(
+    async (key) => {
+      const outcome = await sendNextPost(deps, key);
+      if (outcome.kind === 'none') return false;
+      if (outcome.kind === 'wait') {
+        later(outcome.untilMs - deps.clock.now(), () => outbox.kick(key));
+        return false;
+      }
+      return true;
+    },
+    onError('outbox', (key) => outbox.kick(key)),
+  );
+  const turns: KeyedWorker = new KeyedWorker(
+    async (key) => {
+      const outcome = await runNextTurn(deps, key);
+      if (outcome === 'none') return false;
+      outbox.kick(key);
+      return true;
+    },
+    onError('turn', (key) => turns.kick(key)),
+  );
+  const inbox: KeyedWorker = new KeyedWorker(
+    (key) => {
+      const outcome = processNextInboxEvent(deps.stores, deps.clock, deps.log, key);
+      if (outcome.kind === 'none') return false;
+      if (outcome.turnsStarted > 0) turns.kick(key);
+      return true;
+    },
+    onError('inbox', (key) => inbox.kick(key)),
+  );
+
+  const workers = [inbox, turns, outbox];
+  return {
+    /** A webhook for this actor was committed. */
+    accepted(actorKey: string): void {
+      inbox.kick(actorKey);
+    },
+    /** Picks up whatever a previous run left in the database. */
+    recover(): { inbox: number; turns: number; outbox: number } {
+      const pending = {
+        inbox: deps.stores.inbox.actorsWithPendingEvents(),
+        turns: deps.stores.turns.actorsWithPendingTurns(),
+        outbox: deps.stores.outbox.actorsWithOpenPosts(),
+      };
+      pending.inbox.forEach((key) => inbox.kick(key));
+      pending.turns.forEach((key) => turns.kick(key));
+      pending.outbox.forEach((key) => outbox.kick(key));
+      return { inbox: pending.inbox.length, turns: pending.turns.length, outbox: pending.outbox.length };
+    },
+    busy(): number {
+      return workers.reduce((sum, worker) => sum + worker.busy, 0);
+    },
+    /** Resolves when no worker is running (scheduled retries may still be waiting). */
+    async whenIdle(): Promise<void> {
+      do {
+        await Promise.all(workers.map((worker) => worker.whenIdle()));
+      } while (workers.some((worker) => worker.busy > 0));
+    },
+    /** Stops taking work, waits for running steps up to `graceMs`; unfinished work stays in the database. */
+    async stop(graceMs: number): Promise<boolean> {
+      stopped = true;
+      timers.forEach((timer) => clearTimeout(timer));
+      timers.clear();
+      workers.forEach((worker) => worker.stop());
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        Promise.all(workers.map((worker) => worker.whenIdle())).then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      return drained;
+    },
+  };
+}
+export type HostRuntime = ReturnType<typeof createHostRuntime>;

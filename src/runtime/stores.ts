@@ -1,0 +1,20 @@
+/** All the host's tables, opened on one database. */
+import { createActorStore } from '../store/actor-store.js';
+import { createDeadLetterStore, createInboxStore } from '../store/inbox-store.js';
+import { createMessageStore } from '../store/message-store.js';
+import type { Db } from '../store/open-database.js';
+import { createOutboxStore } from '../store/outbox-store.js';
+import { createTurnStore } from '../store/turn-store.js';
+
+export function createStores(db: Db) {
+  return {
+    db,
+    inbox: createInboxStore(db),
+    deadLetters: createDeadLetterStore(db),
+    actors: createActorStore(db),
+    messages: createMessageStore(db),
+    turns: createTurnStore(db),
+    outbox: createOutboxStore(db),
+  };
+}
+export type Stores = ReturnType<typeof createStores>;

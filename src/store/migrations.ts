@@ -1,0 +1,103 @@
+/** The schema, as numbered migrations applied in order and recorded in `user_version`. */
+import type { Db } from './open-database.js';
+
+const MIGRATIONS: string[] = [
+  `
+  -- Every webhook we acknowledged, exactly as it arrived. dedupe_key makes a repeat a no-op.
+  CREATE TABLE inbox (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedupe_key   TEXT NOT NULL UNIQUE,
+    bot_id       TEXT NOT NULL,
+    event        TEXT NOT NULL,
+    kind         TEXT NOT NULL,            -- bot | owner_copy | test
+    actor_key    TEXT,                     -- the actor it goes to; NULL when nothing acts on it
+    event_time   INTEGER NOT NULL,         -- data.created_at (or timestamp) in epoch microseconds: the order within an actor
+    received_at  TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    status       TEXT NOT NULL,            -- pending | done | ignored | stored
+    processed_at TEXT,
+    note         TEXT
+  );
+  CREATE INDEX inbox_pending ON inbox (actor_key, event_time, seq) WHERE status = 'pending';
+
+  -- Bodies we refused (bad shape, wrong recipient, not JSON), kept for the operator.
+  CREATE TABLE dead_letters (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at TEXT NOT NULL,
+    bot_id      TEXT,
+    status      INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    details     TEXT,
+    raw_body    TEXT NOT NULL
+  );
+
+  -- One row per actor (rental, DM conversation, owner chat): its persisted XState snapshot.
+  CREATE TABLE actors (
+    actor_key  TEXT PRIMARY KEY,
+    bot_id     TEXT NOT NULL,
+    kind       TEXT NOT NULL,              -- rental | dm | owner
+    snapshot   TEXT NOT NULL,
+    done       INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+  );
+
+  -- The conversation as the model sees it. external_id (the platform's message id) dedupes.
+  CREATE TABLE messages (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor_key   TEXT NOT NULL,
+    role        TEXT NOT NULL,             -- user | assistant
+    author      TEXT NOT NULL,             -- renter | owner | bot | other
+    author_id   TEXT,
+    external_id TEXT,
+    content     TEXT NOT NULL,
+    event_time  INTEGER NOT NULL,
+    reply_to    INTEGER,                   -- for a reply: the messages.id it answers
+    UNIQUE (actor_key, external_id)
+  );
+  CREATE INDEX messages_by_actor ON messages (actor_key, event_time, id);
+
+  -- LLM turns an actor asked for. A turn is pending until its reply is in the outbox.
+  CREATE TABLE turns (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor_key   TEXT NOT NULL,
+    bot_id      TEXT NOT NULL,
+    kind        TEXT NOT NULL,             -- greet | reply | instructions | wrap_up
+    message_id  INTEGER,                   -- messages.id of the message that asked for it
+    status      TEXT NOT NULL,             -- pending | done | cancelled
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    finished_at TEXT,
+    note        TEXT
+  );
+  CREATE INDEX turns_pending ON turns (actor_key, id) WHERE status = 'pending';
+
+  -- Every post to the platform, written before the call.
+  CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor_key       TEXT NOT NULL,
+    bot_id          TEXT NOT NULL,
+    turn_id         INTEGER,
+    part            INTEGER NOT NULL,
+    method          TEXT NOT NULL,
+    path            TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL,         -- pending | sending | sent | cancelled | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    created_at      TEXT NOT NULL,
+    sent_at         TEXT
+  );
+  CREATE INDEX outbox_open ON outbox (actor_key, id) WHERE status IN ('pending', 'sending');
+  `,
+];
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,60 @@
+/** Every post to the platform is a row here before the HTTP call is made. */
+import type { Db } from './open-database.js';
+
+export interface OutboxRow {
+  id: number;
+  actor_key: string;
+  bot_id: string;
+  turn_id: number | null;
+  part: number;
+  method: string;
+  path: string;
+  body: string;
+  status: 'pending' | 'sending' | 'sent' | 'cancelled' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+export function createOutboxStore(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO outbox (actor_key, bot_id, turn_id, part, method, path, body, status, created_at)
+     VALUES (@actorKey, @botId, @turnId, @part, @method, @path, @body, 'pending', @at)`,
+  );
+  const next = db.prepare(`SELECT * FROM outbox WHERE actor_key = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT 1`);
+  const markSending = db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`);
+  const markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`);
+  const markRetry = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?`);
+  const markFailed = db.prepare(`UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?`);
+  const cancelForActor = db.prepare(
+    `UPDATE outbox SET status = 'cancelled', last_error = ? WHERE actor_key = ? AND status IN ('pending', 'sending')`,
+  );
+  const openActors = db.prepare(`SELECT DISTINCT actor_key FROM outbox WHERE status IN ('pending', 'sending')`);
+  return {
+    add(row: { actorKey: string; botId: string; turnId: number | null; part: number; method: string; path: string; body: unknown; at: string }): void {
+      insert.run({ ...row, body: JSON.stringify(row.body) });
+    },
+    next(actorKey: string): OutboxRow | undefined {
+      return next.get(actorKey) as OutboxRow | undefined;
+    },
+    markSending(id: number): void {
+      markSending.run(id);
+    },
+    markSent(id: number, at: string): void {
+      markSent.run(at, id);
+    },
+    markRetry(id: number, nextAttemptAt: number, error: string): void {
+      markRetry.run(nextAttemptAt, error, id);
+    },
+    markFailed(id: number, error: string): void {
+      markFailed.run(error, id);
+    },
+    cancelForActor(actorKey: string, reason: string): number {
+      return cancelForActor.run(reason, actorKey).changes;
+    },
+    actorsWithOpenPosts(): string[] {
+      return (openActors.all() as { actor_key: string }[]).map((row) => row.actor_key);
+    },
+  };
+}
+export type OutboxStore = ReturnType<typeof createOutboxStore>;
