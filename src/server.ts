@@ -50,7 +50,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   const clock = options.clock ?? systemClock;
   const bots = createBotRegistry(loadBots({ agentsDir: env.AGENTS_DIR, env: options.secretsEnv, defaultModel: env.LLM_MODEL }));
   const dbPath = sqlitePathFromUrl(env.DATABASE_URL);
-  const db = openDatabase({ path: dbPath, synchronous: env.SQLITE_SYNCHRONOUS });
+  const db = openDatabase({ path: dbPath, synchronous: env.SQLITE_SYNCHRONOUS, busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS });
   const stores = createStores(db);
   const model = createModel(env, log, options.fetch);
 

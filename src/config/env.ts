@@ -29,6 +29,8 @@ export const EnvSchema = z.object({
    * acknowledged webhook survives power loss too; NORMAL survives a process crash only.
    */
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA']).default('FULL'),
+  /** How long a write waits for a lock before the webhook is answered 503. */
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
 });
 
 export type Env = Readonly<z.infer<typeof EnvSchema>>;

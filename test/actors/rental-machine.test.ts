@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { startActor, stepActor, type ActorState } from '../../src/actors/actor-logic.js';
+import type { RentalEvent } from '../../src/actors/rental-machine.js';
+
+const KEY = 'rental:3c02559b-3c42-4cdd-b64e-2ec636ec8a8f:9496dae6-e9c7-4f9b-8e24-76e73998f16c';
+const RENTER = '3bb30ba1-5a0e-48cf-9ad6-93465bfcc464';
+
+function run(events: RentalEvent[]) {
+  let actor: ActorState = startActor(KEY);
+  const effects: string[] = [];
+  for (const event of events) {
+    const step = stepActor(actor, event);
+    actor = step.next;
+    effects.push(...step.effects.map((e) => (e.type === 'startTurn' ? `turn:${e.params.kind}` : 'cancel')));
+  }
+  return { state: actor.snapshot.value, done: actor.done, context: actor.snapshot.context, effects };
+}
+
+const request = (instructions: string | null = null): RentalEvent => ({ type: 'rental.request', renterId: RENTER, instructions });
+const message = (id: number): RentalEvent => ({ type: 'rental.message', messageRowId: id, senderId: RENTER });
+const endingSoon: RentalEvent = { type: 'rental.ending_soon', renterId: RENTER, ownerId: null, expiresAt: '2026-05-04T14:15:03.512Z' };
+const ended: RentalEvent = { type: 'rental.ended', reason: 'rental_ended' };
+
+describe('rental machine', () => {
+  it('starts in requested and knows its rental and bot from the key', () => {
+    const actor = startActor(KEY);
+    expect(actor.snapshot.value).toBe('requested');
+    expect(actor.snapshot.context).toMatchObject({ rentalId: '9496dae6-e9c7-4f9b-8e24-76e73998f16c', botId: '3c02559b-3c42-4cdd-b64e-2ec636ec8a8f' });
+  });
+
+  it('greets on request, replies to each message, wraps up once, and ends', () => {
+    const result = run([request(), message(1), message(2), endingSoon, message(3), endingSoon, ended]);
+    expect(result.effects).toEqual(['turn:greet', 'turn:reply', 'turn:reply', 'turn:wrap_up', 'turn:reply', 'cancel']);
+    expect(result.state).toBe('ended');
+    expect(result.done).toBe(true);
+  });
+
+  it('answers a message that arrives before its request, and does not greet when the request comes late', () => {
+    const result = run([message(1), request()]);
+    expect(result.effects).toEqual(['turn:reply']);
+    expect(result.state).toBe('active');
+    expect(result.context.renterId).toBe(RENTER);
+  });
+
+  it('starts on late pre-loaded instructions once', () => {
+    const result = run([message(1), request('Rank the proposals'), request('Rank the proposals')]);
+    expect(result.effects).toEqual(['turn:reply', 'turn:instructions']);
+  });
+
+  it('greets and takes up instructions in one turn when the request comes first', () => {
+    const result = run([request('Rank the proposals')]);
+    expect(result.effects).toEqual(['turn:greet']);
+    expect(result.context).toMatchObject({ instructions: 'Rank the proposals', instructionsHandled: true });
+  });
+
+  it('ignores everything after the end', () => {
+    const ending = run([request(), ended]);
+    let actor = startActor(KEY);
+    for (const e of [request(), ended]) actor = stepActor(actor, e).next;
+    const after = stepActor(actor, message(5));
+    expect(ending.done).toBe(true);
+    expect(after.effects).toEqual([]);
+    expect(after.next.snapshot.value).toBe('ended');
+  });
+
+  it('ends when the platform says the rental has ended', () => {
+    const result = run([request(), { type: 'rental.info', renterId: RENTER, ownerId: null, expiresAt: null, ended: true }]);
+    expect(result.state).toBe('ended');
+    expect(result.effects).toEqual(['turn:greet', 'cancel']);
+  });
+
+  it('remembers the expiry read from the platform', () => {
+    const result = run([request(), { type: 'rental.info', renterId: RENTER, ownerId: 'o', expiresAt: '2026-05-04T14:15:03.512Z', ended: false }]);
+    expect(result.context).toMatchObject({ expiresAt: '2026-05-04T14:15:03.512Z', ownerId: 'o' });
+    expect(result.state).toBe('active');
+  });
+});
