@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/config/bot-config.js';
+import { createBotQueues, PRIORITY } from '../../src/queue/bot-queues.js';
+
+const bot = (id: string, concurrency = 1): Bot =>
+  ({ profileId: id, name: id, limits: { llm_concurrency: concurrency, llm_requests_per_minute: 100, platform_requests_per_minute: 100 } }) as Bot;
+
+describe('LLM queues', () => {
+  it('runs a waiting rental turn before waiting DM turns', async () => {
+    const queues = createBotQueues({ hostLlmConcurrency: 1 });
+    const a = bot('a', 4);
+    const order: string[] = [];
+    let release!: () => void;
+    const blocker = queues.runLlm(a, PRIORITY.conversation, () => new Promise<void>((resolve) => (release = resolve)));
+    const dm1 = queues.runLlm(a, PRIORITY.conversation, async () => void order.push('dm1'));
+    const dm2 = queues.runLlm(a, PRIORITY.conversation, async () => void order.push('dm2'));
+    const rental = queues.runLlm(a, PRIORITY.rental, async () => void order.push('rental'));
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    await Promise.all([blocker, dm1, dm2, rental]);
+    expect(order).toEqual(['rental', 'dm1', 'dm2']);
+  });
+
+  it("holds each bot to its own concurrency under the host-wide cap", async () => {
+    const queues = createBotQueues({ hostLlmConcurrency: 3 });
+    const limited = bot('limited', 1);
+    let running = 0;
+    let peak = 0;
+    const task = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    };
+    await Promise.all(Array.from({ length: 5 }, () => queues.runLlm(limited, PRIORITY.rental, task)));
+    expect(peak).toBe(1);
+
+    let hostRunning = 0;
+    let hostPeak = 0;
+    const hostTask = async () => {
+      hostRunning++;
+      hostPeak = Math.max(hostPeak, hostRunning);
+      await new Promise((r) => setTimeout(r, 5));
+      hostRunning--;
+    };
+    await Promise.all(['b1', 'b2', 'b3', 'b4', 'b5'].flatMap((id) => [0, 1].map(() => queues.runLlm(bot(id, 2), PRIORITY.rental, hostTask))));
+    expect(hostPeak).toBe(3);
+  });
+});
