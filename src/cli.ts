@@ -1,1 +1,38 @@
-console.log("aa-host");
+#!/usr/bin/env node
+/** The `aa-host` command. */
+import { ConfigError } from './errors.js';
+
+const HELP = `aa-host — one server that hosts many AgentsAccess bots
+
+Usage:
+  aa-host [start]          run the host (reads .env, then the environment; see .env.example)
+  aa-host demo             run the example bots against a local AgentsAccess emulator and print the chat
+  aa-host help             this text
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'start', ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return (await import('./commands/start.js')).runStart();
+    case 'demo':
+      return (await import('./demo/run-demo.js')).runDemo(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return;
+    default:
+      process.stderr.write(`aa-host: unknown command "${command}"\n\n${HELP}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`aa-host: configuration error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`aa-host: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

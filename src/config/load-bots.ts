@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { BotConfigSchema, type Bot } from './bot-config.js';
+import { BotConfigSchema, type Bot, type BotFileConfig } from './bot-config.js';
 
 export const MIN_WEBHOOK_TOKEN_LENGTH = 32;
 const API_KEY_PATTERN = /^aa_[0-9a-f]{64}$/;
@@ -15,7 +15,14 @@ export interface LoadBotsOptions {
 }
 
 export function loadBots(options: LoadBotsOptions): Bot[] {
-  const dir = resolve(options.agentsDir);
+  const bots = listBotFiles(options.agentsDir).map((file) => resolveBot(file, parseBotFile(file), options));
+  checkUnique(bots);
+  return bots;
+}
+
+/** The bot files (*.yaml, *.yml) in a directory, sorted. */
+export function listBotFiles(agentsDir: string): string[] {
+  const dir = resolve(agentsDir);
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -26,12 +33,11 @@ export function loadBots(options: LoadBotsOptions): Bot[] {
   if (files.length === 0) {
     throw new ConfigError(`no bot files (*.yaml) in ${dir}: add one file per bot (see README, "Configuration")`);
   }
-  const bots = files.map((name) => loadBotFile(join(dir, name), options));
-  checkUnique(bots);
-  return bots;
+  return files.map((name) => join(dir, name));
 }
 
-export function loadBotFile(file: string, options: Omit<LoadBotsOptions, 'agentsDir'>): Bot {
+/** Reads and validates one bot file; secrets and persona are not resolved yet. */
+export function parseBotFile(file: string): BotFileConfig {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -43,7 +49,14 @@ export function loadBotFile(file: string, options: Omit<LoadBotsOptions, 'agents
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(file)'}: ${issue.message}`);
     throw new ConfigError(`${file}: invalid bot file:\n${lines.join('\n')}`, { file });
   }
-  const config = parsed.data;
+  return parsed.data;
+}
+
+export function loadBotFile(file: string, options: Omit<LoadBotsOptions, 'agentsDir'>): Bot {
+  return resolveBot(file, parseBotFile(file), options);
+}
+
+function resolveBot(file: string, config: BotFileConfig, options: Omit<LoadBotsOptions, 'agentsDir'>): Bot {
   const fail = (field: string, message: string): never => {
     throw new ConfigError(`${file}: ${field}: ${message}`, { file });
   };

@@ -1,0 +1,21 @@
+/** The local AgentsAccess emulator: `startSim()` and the types a host's tests use. */
+export { startSim } from './start-sim.js';
+export { SimApiError } from './sim-api-error.js';
+export { noFaults, simFaultsSchema } from './faults.js';
+export { WEBHOOK_RETRY_DELAY_MS, WEBHOOK_TIMEOUT_MS } from './deliver-webhook.js';
+export { parseTsDb, toTsDb } from './clock.js';
+export type {
+  RentalLength,
+  Sim,
+  SimConversation,
+  SimDelivery,
+  SimDm,
+  SimFaults,
+  SimNotification,
+  SimOptions,
+  SimOwnerChatMessage,
+  SimProfile,
+  SimRental,
+  SimRentalMessage,
+  SimRequest,
+} from './types.js';
