@@ -15,6 +15,7 @@ import { createOpenAiChatModel } from './llm/openai-chat-model.js';
 import { createLogger } from './logging/create-logger.js';
 import { createPlatformClient, type PlatformClient } from './platform/platform-client.js';
 import { createBotQueues } from './queue/bot-queues.js';
+import { configureFailpoints } from './runtime/failpoints.js';
 import { createHostRuntime, type HostRuntime } from './runtime/host-runtime.js';
 import { createStores, type Stores } from './runtime/stores.js';
 import { openDatabase } from './store/open-database.js';
@@ -49,6 +50,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
   const clock = options.clock ?? systemClock;
   const bots = createBotRegistry(loadBots({ agentsDir: env.AGENTS_DIR, env: options.secretsEnv, defaultModel: env.LLM_MODEL }));
+  configureFailpoints(env.AA_FAILPOINTS);
   const dbPath = sqlitePathFromUrl(env.DATABASE_URL);
   const db = openDatabase({ path: dbPath, synchronous: env.SQLITE_SYNCHRONOUS, busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS });
   const stores = createStores(db);
@@ -64,7 +66,8 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     return client;
   };
   const queues = createBotQueues({ hostLlmConcurrency: env.LLM_MAX_CONCURRENCY });
-  const runtime = createHostRuntime({ stores, clock, log, bots, model, queues, platformFor });
+  const settings = { rentalWarningMs: env.RENTAL_WARNING_MS, timerTickMs: env.TIMER_TICK_MS, maxTurnAttempts: 2 };
+  const runtime = createHostRuntime({ stores, clock, log, settings, bots, model, queues, platformFor });
   const app = await buildApp({
     stores,
     bots,

@@ -24,7 +24,15 @@ export type RentalEvent =
   | { type: 'rental.message'; messageRowId: number; senderId: string }
   | { type: 'rental.ending_soon'; renterId: string | null; ownerId: string | null; expiresAt: string | null }
   | { type: 'rental.ended'; reason: string }
-  | { type: 'rental.info'; renterId: string; ownerId: string | null; expiresAt: string | null; ended: boolean };
+  /**
+   * The rental row as read from the platform. `reopened`: it now ends later than the warning
+   * window from now (an extension), so a wrapped-up rental goes back to work.
+   */
+  | { type: 'rental.info'; renterId: string; ownerId: string | null; expiresAt: string | null; ended: boolean; reopened: boolean }
+  /** The host's own clock: the warning window has begun (whether or not the platform warned). */
+  | { type: 'rental.clock_warning' }
+  /** The host's own clock: expires_at has passed (the platform sends no rental_ended for this). */
+  | { type: 'rental.clock_expired' };
 
 export interface StartTurnParams {
   kind: TurnKind;
@@ -60,13 +68,19 @@ export const rentalMachine = setup({
     }),
     markInstructionsHandled: assign({ instructionsHandled: true }),
     rememberEnd: assign({
-      endedReason: ({ event }) => (event.type === 'rental.ended' ? event.reason : 'the platform says the rental has ended'),
+      endedReason: ({ event }) =>
+        event.type === 'rental.ended'
+          ? event.reason
+          : event.type === 'rental.clock_expired'
+            ? 'expires_at has passed'
+            : 'the platform says the rental has ended',
     }),
   },
   guards: {
     hasNewInstructions: ({ context, event }) =>
       event.type === 'rental.request' && !context.instructionsHandled && !!(event.instructions ?? context.instructions),
     platformSaysEnded: ({ event }) => event.type === 'rental.info' && event.ended,
+    extended: ({ event }) => event.type === 'rental.info' && !event.ended && event.reopened,
   },
 }).createMachine({
   id: 'rental',
@@ -98,8 +112,10 @@ export const rentalMachine = setup({
           target: 'ending_soon',
           actions: ['rememberInfo', { type: 'startTurn', params: { kind: 'wrap_up', messageRowId: null } }],
         },
+        'rental.clock_warning': { target: 'ending_soon', actions: { type: 'startTurn', params: { kind: 'wrap_up', messageRowId: null } } },
         'rental.info': [{ guard: 'platformSaysEnded', ...endedTransition }, { actions: 'rememberInfo' }],
         'rental.ended': endedTransition,
+        'rental.clock_expired': endedTransition,
       },
     },
     active: {
@@ -119,8 +135,10 @@ export const rentalMachine = setup({
           target: 'ending_soon',
           actions: ['rememberInfo', { type: 'startTurn', params: { kind: 'wrap_up', messageRowId: null } }],
         },
+        'rental.clock_warning': { target: 'ending_soon', actions: { type: 'startTurn', params: { kind: 'wrap_up', messageRowId: null } } },
         'rental.info': [{ guard: 'platformSaysEnded', ...endedTransition }, { actions: 'rememberInfo' }],
         'rental.ended': endedTransition,
+        'rental.clock_expired': endedTransition,
       },
     },
     ending_soon: {
@@ -129,10 +147,18 @@ export const rentalMachine = setup({
         'rental.message': {
           actions: { type: 'startTurn', params: ({ event }) => ({ kind: 'reply', messageRowId: event.messageRowId }) },
         },
-        // One wrap-up per rental: a second warning changes nothing.
+        // One wrap-up per warning: a second warning (the platform's after ours, or ours after
+        // the platform's) changes nothing.
         'rental.ending_soon': { actions: 'rememberInfo' },
-        'rental.info': [{ guard: 'platformSaysEnded', ...endedTransition }, { actions: 'rememberInfo' }],
+        'rental.clock_warning': {},
+        // An extension re-arms the warning: back to work, and a new wrap-up near the new end.
+        'rental.info': [
+          { guard: 'platformSaysEnded', ...endedTransition },
+          { guard: 'extended', target: 'active', actions: 'rememberInfo' },
+          { actions: 'rememberInfo' },
+        ],
         'rental.ended': endedTransition,
+        'rental.clock_expired': endedTransition,
       },
     },
     ended: { type: 'final' },

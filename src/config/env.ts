@@ -29,6 +29,12 @@ export const EnvSchema = z.object({
    * acknowledged webhook survives power loss too; NORMAL survives a process crash only.
    */
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL', 'EXTRA']).default('FULL'),
+  /** The host's rental clock enters ending_soon this long before expires_at (the platform uses 2 minutes). */
+  RENTAL_WARNING_MS: z.coerce.number().int().min(0).default(120_000),
+  /** How often the host looks for due rental timers. */
+  TIMER_TICK_MS: z.coerce.number().int().positive().default(1000),
+  /** Test only: named crash points (see src/runtime/failpoints.ts). Never set in production. */
+  AA_FAILPOINTS: optionalText,
   /** How long a write waits for a lock before the webhook is answered 503. */
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
 });

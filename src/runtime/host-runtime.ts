@@ -4,6 +4,7 @@
  * restart simply kicks every actor that has something left to do.
  */
 import { KeyedWorker } from './keyed-worker.js';
+import { settleRentalClock } from './rental-clock.js';
 import { processNextInboxEvent } from './process-inbox-event.js';
 import { runNextTurn } from './run-turn.js';
 import type { RuntimeDeps } from './runtime-deps.js';
@@ -51,9 +52,34 @@ export function createHostRuntime(deps: RuntimeDeps) {
     },
     onError('turn', (key) => turns.kick(key)),
   );
+  // The host's rental clock: due timers are looked for on a tick, so a restart re-arms them by
+  // simply reading the table, and a test's fake clock needs no timer patching.
+  const clock: KeyedWorker = new KeyedWorker(
+    async (key) => {
+      const timer = deps.stores.timers.pendingFor(key).find((t) => t.due_at <= deps.clock.now());
+      if (!timer) return false;
+      const log = deps.log.child({ actorKey: key, timer: timer.kind });
+      const turnsStarted = await settleRentalClock(deps, key, timer.kind, log);
+      deps.stores.timers.finish(timer.id, 'fired');
+      if (turnsStarted > 0) turns.kick(key);
+      outbox.kick(key);
+      return true;
+    },
+    onError('clock', (key) => clock.kick(key)),
+  );
+  const tick = setInterval(() => {
+    if (stopped) return;
+    try {
+      for (const timer of deps.stores.timers.due(deps.clock.now())) clock.kick(timer.actor_key);
+    } catch (err) {
+      deps.log.error({ err }, 'could not read due timers');
+    }
+  }, deps.settings.timerTickMs);
+  tick.unref();
+
   const inbox: KeyedWorker = new KeyedWorker(
     (key) => {
-      const outcome = processNextInboxEvent(deps.stores, deps.clock, deps.log, key);
+      const outcome = processNextInboxEvent(deps, key);
       if (outcome.kind === 'none') return false;
       if (outcome.turnsStarted > 0) turns.kick(key);
       return true;
@@ -61,7 +87,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
     onError('inbox', (key) => inbox.kick(key)),
   );
 
-  const workers = [inbox, turns, outbox];
+  const workers = [inbox, turns, outbox, clock];
   return {
     /** A webhook for this actor was committed. */
     accepted(actorKey: string): void {
@@ -91,6 +117,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
     /** Stops taking work, waits for running steps up to `graceMs`; unfinished work stays in the database. */
     async stop(graceMs: number): Promise<boolean> {
       stopped = true;
+      clearInterval(tick);
       timers.forEach((timer) => clearTimeout(timer));
       timers.clear();
       workers.forEach((worker) => worker.stop());

@@ -3,16 +3,15 @@
  * one transaction with the actor's step, so an event is marked processed exactly when its
  * effects are stored.
  */
-import type { Logger } from 'pino';
 import { routeInboxEvent } from '../actors/route-inbox-event.js';
-import type { Clock } from '../time.js';
 import { isoNow } from '../time.js';
 import { applyActorEvent } from './apply-actor-event.js';
-import type { Stores } from './stores.js';
+import type { ActorCore } from './runtime-deps.js';
 
 export type ProcessOutcome = { kind: 'none' } | { kind: 'processed'; turnsStarted: number; cancelled: boolean };
 
-export function processNextInboxEvent(stores: Stores, clock: Clock, log: Logger, actorKey: string): ProcessOutcome {
+export function processNextInboxEvent(core: ActorCore, actorKey: string): ProcessOutcome {
+  const { stores, clock, log } = core;
   return stores.db.transaction((): ProcessOutcome => {
     const row = stores.inbox.nextPending(actorKey);
     if (!row) return { kind: 'none' };
@@ -40,7 +39,7 @@ export function processNextInboxEvent(stores: Stores, clock: Clock, log: Logger,
         return { kind: 'processed', turnsStarted: 0, cancelled: false };
       }
     }
-    const result = applyActorEvent(stores, clock, actorKey, routed.toEvent(messageRowId));
+    const result = applyActorEvent(core, actorKey, routed.toEvent(messageRowId));
     finish(result.accepted ? 'done' : 'ignored', result.accepted ? null : 'the actor has ended');
     return { kind: 'processed', turnsStarted: result.turnsStarted, cancelled: result.cancelled };
   })();

@@ -4,16 +4,17 @@
  * the parts in the outbox together with the reply, in one transaction.
  */
 import type { Logger } from 'pino';
-import type { RentalContext, TurnKind } from '../actors/rental-machine.js';
+import type { TurnKind } from '../actors/rental-machine.js';
 import type { Bot } from '../config/bot-config.js';
 import { buildChatMessages, messageLimitFor } from '../context/build-chat-messages.js';
-import { PlatformError } from '../errors.js';
 import { platformPosts } from '../platform/platform-client.js';
 import { PRIORITY } from '../queue/bot-queues.js';
 import { splitReply } from '../replies/split-reply.js';
 import type { TurnRow } from '../store/turn-store.js';
 import { isoNow } from '../time.js';
-import { applyActorEvent, loadActor } from './apply-actor-event.js';
+import { loadActor, rentalContext } from './apply-actor-event.js';
+import { failpoint } from './failpoints.js';
+import { readRental } from './rental-clock.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
 export type TurnOutcome = 'none' | 'done' | 'cancelled';
@@ -35,7 +36,9 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string): Promise<
   const log = deps.log.child({ bot: bot.name, actorKey, turnId: turn.id });
   stores.turns.markStarted(turn.id);
 
-  if (actor.kind === 'rental' && !(actor.snapshot.context as unknown as RentalContext).expiresAt) {
+  // A direct rental_request carries no expiry (§2.2), and a forged event names a rental that is
+  // not this bot's: read the rental before the first turn spends any tokens.
+  if (actor.kind === 'rental' && !rentalContext(actor)!.expiresAt) {
     const verdict = await readRental(deps, bot, actorKey, log);
     if (verdict === 'gone') return stores.turns.get(turn.id)?.status === 'pending' ? cancel('the rental is not on the platform') : 'cancelled';
     actor = loadActor(stores, actorKey);
@@ -44,7 +47,7 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string): Promise<
 
   const trigger = turn.message_id === null ? undefined : stores.messages.get(turn.message_id);
   if (actor.kind === 'dm' && !trigger?.author_id) return cancel('a DM reply needs the message it answers');
-  const rental = actor.kind === 'rental' ? (actor.snapshot.context as unknown as RentalContext) : undefined;
+  const rental = rentalContext(actor);
   const messages = buildChatMessages({
     botName: bot.name,
     persona: bot.persona,
@@ -56,7 +59,14 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string): Promise<
     now: clock.now(),
   });
 
-  const text = await answer(deps, bot, actor.kind === 'rental' ? PRIORITY.rental : PRIORITY.conversation, turn, messages, log);
+  // A turn that was interrupted (the process died during it) is redone once; after that the
+  // fallback reply goes out, so a crash loop cannot leave the renter without an answer.
+  const interrupted = turn.attempts >= deps.settings.maxTurnAttempts;
+  if (interrupted) log.warn({ attempts: turn.attempts + 1 }, 'this turn was interrupted before; posting the fallback reply');
+  const text = interrupted
+    ? fallbackReply(bot, turn.kind)
+    : await answer(deps, bot, actor.kind === 'rental' ? PRIORITY.rental : PRIORITY.conversation, turn, messages, log);
+  failpoint('after-llm-answer');
   const parts = splitReply(text, messageLimitFor(actor.kind));
   const posts = parts.map((part) => {
     if (actor.kind === 'rental') return platformPosts.rentalMessage(rental!.rentalId, part);
@@ -118,36 +128,4 @@ export function fallbackReply(bot: Bot, kind: TurnKind): string {
   if (kind === 'greet') return bot.fallback.greeting;
   if (kind === 'wrap_up') return bot.fallback.wrap_up;
   return bot.fallback.reply;
-}
-
-/**
- * GET /api/rentals/{id}: a direct rental_request carries no expiry (§2.2), and a forged event
- * names a rental that is not this bot's. 'gone' when the platform does not know it for us.
- */
-async function readRental(deps: RuntimeDeps, bot: Bot, actorKey: string, log: Logger): Promise<'known' | 'unknown' | 'gone'> {
-  const rentalId = (loadActor(deps.stores, actorKey).snapshot.context as unknown as RentalContext).rentalId;
-  try {
-    const rental = await deps.queues.runPlatform(bot, PRIORITY.rental, () => deps.platformFor(bot).getRental(rentalId));
-    if (rental.bot_id && rental.bot_id !== bot.profileId) throw new PlatformError('GET', `/rentals/${rentalId}`, 'belongs to another bot', { status: 403 });
-    deps.stores.db.transaction(() =>
-      applyActorEvent(deps.stores, deps.clock, actorKey, {
-        type: 'rental.info',
-        renterId: rental.renter_id,
-        ownerId: rental.owner_id ?? null,
-        expiresAt: rental.expires_at ? new Date(rental.expires_at).toISOString() : null,
-        ended: rental.status === 'ended',
-      }),
-    )();
-    return 'known';
-  } catch (err) {
-    if (err instanceof PlatformError && (err.status === 404 || err.status === 403)) {
-      log.warn({ err }, 'the platform does not know this rental for this bot; ignoring it (forged or stale event?)');
-      deps.stores.db.transaction(() =>
-        applyActorEvent(deps.stores, deps.clock, actorKey, { type: 'rental.ended', reason: `GET rental answered ${err.status}` }),
-      )();
-      return 'gone';
-    }
-    log.warn({ err }, 'could not read the rental; answering without its expiry');
-    return 'unknown';
-  }
 }

@@ -8,10 +8,26 @@ import type { BotQueues } from '../queue/bot-queues.js';
 import type { Clock } from '../time.js';
 import type { Stores } from './stores.js';
 
-export interface RuntimeDeps {
+export interface RuntimeSettings {
+  /** The host enters ending_soon this long before expires_at. @default 120000 (the platform's 2 minutes) */
+  rentalWarningMs: number;
+  /** How often due timers are looked for. @default 1000 */
+  timerTickMs: number;
+  /** A turn interrupted this many times (crashes) posts the fallback reply instead of asking the model again. @default 2 */
+  maxTurnAttempts: number;
+}
+
+export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { rentalWarningMs: 120_000, timerTickMs: 1000, maxTurnAttempts: 2 };
+
+/** The parts that change actor state: enough for the synchronous, transactional steps. */
+export interface ActorCore {
   stores: Stores;
   clock: Clock;
   log: Logger;
+  settings: RuntimeSettings;
+}
+
+export interface RuntimeDeps extends ActorCore {
   bots: BotRegistry;
   model: ChatModel;
   queues: BotQueues;

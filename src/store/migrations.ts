@@ -90,6 +90,30 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX outbox_open ON outbox (actor_key, id) WHERE status IN ('pending', 'sending');
   `,
+  `
+  -- The host's own clock for each rental (warning and end), durable because XState does not
+  -- restore pending 'after' timers from a snapshot (xstate#5331). Re-armed at start by reading it.
+  CREATE TABLE timers (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    actor_key TEXT NOT NULL,
+    kind      TEXT NOT NULL,             -- warn | expire
+    due_at    INTEGER NOT NULL,          -- epoch ms
+    status    TEXT NOT NULL,             -- pending | fired | cancelled
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX timers_due ON timers (due_at) WHERE status = 'pending';
+
+  -- Bearer calls per bot per UTC day: the platform counts every one against the owner's cap.
+  CREATE TABLE api_usage (
+    bot_id TEXT NOT NULL,
+    day    TEXT NOT NULL,
+    calls  INTEGER NOT NULL,
+    PRIMARY KEY (bot_id, day)
+  );
+
+  -- Rentals the reconciler has looked at, so a discovered rental is announced once.
+  ALTER TABLE actors ADD COLUMN last_reconciled_at INTEGER;
+  `,
 ];
 
 export function migrate(db: Db): void {

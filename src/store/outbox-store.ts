@@ -29,6 +29,7 @@ export function createOutboxStore(db: Db) {
   const cancelForActor = db.prepare(
     `UPDATE outbox SET status = 'cancelled', last_error = ? WHERE actor_key = ? AND status IN ('pending', 'sending')`,
   );
+  const countSent = db.prepare(`SELECT count(*) AS n FROM outbox WHERE actor_key = ? AND status = 'sent' AND body = ?`);
   const openActors = db.prepare(`SELECT DISTINCT actor_key FROM outbox WHERE status IN ('pending', 'sending')`);
   return {
     add(row: { actorKey: string; botId: string; turnId: number | null; part: number; method: string; path: string; body: unknown; at: string }): void {
@@ -51,6 +52,9 @@ export function createOutboxStore(db: Db) {
     },
     cancelForActor(actorKey: string, reason: string): number {
       return cancelForActor.run(reason, actorKey).changes;
+    },
+    countSentWithContent(actorKey: string, body: string): number {
+      return (countSent.get(actorKey, body) as { n: number }).n;
     },
     actorsWithOpenPosts(): string[] {
       return (openActors.all() as { actor_key: string }[]).map((row) => row.actor_key);

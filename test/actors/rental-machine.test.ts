@@ -64,14 +64,45 @@ describe('rental machine', () => {
   });
 
   it('ends when the platform says the rental has ended', () => {
-    const result = run([request(), { type: 'rental.info', renterId: RENTER, ownerId: null, expiresAt: null, ended: true }]);
+    const result = run([request(), { type: 'rental.info', renterId: RENTER, ownerId: null, expiresAt: null, ended: true, reopened: false }]);
     expect(result.state).toBe('ended');
     expect(result.effects).toEqual(['turn:greet', 'cancel']);
   });
 
   it('remembers the expiry read from the platform', () => {
-    const result = run([request(), { type: 'rental.info', renterId: RENTER, ownerId: 'o', expiresAt: '2026-05-04T14:15:03.512Z', ended: false }]);
+    const result = run([request(), { type: 'rental.info', renterId: RENTER, ownerId: 'o', expiresAt: '2026-05-04T14:15:03.512Z', ended: false, reopened: true }]);
     expect(result.context).toMatchObject({ expiresAt: '2026-05-04T14:15:03.512Z', ownerId: 'o' });
     expect(result.state).toBe('active');
+  });
+});
+
+describe('rental machine: the host-owned clock', () => {
+  const info = (expiresAt: string, reopened: boolean): RentalEvent => ({ type: 'rental.info', renterId: RENTER, ownerId: null, expiresAt, ended: false, reopened });
+
+  it('wraps up on its own clock without any platform warning, and a later platform warning is a no-op', () => {
+    const result = run([request(), { type: 'rental.clock_warning' }, endingSoon, { type: 'rental.clock_warning' }]);
+    expect(result.effects).toEqual(['turn:greet', 'turn:wrap_up']);
+    expect(result.state).toBe('ending_soon');
+  });
+
+  it('a platform warning first makes the clock warning a no-op', () => {
+    expect(run([request(), endingSoon, { type: 'rental.clock_warning' }]).effects).toEqual(['turn:greet', 'turn:wrap_up']);
+  });
+
+  it('ends at expires_at and ignores a later rental_ended', () => {
+    const result = run([request(), { type: 'rental.clock_expired' }, ended, message(9)]);
+    expect(result.effects).toEqual(['turn:greet', 'cancel']);
+    expect(result.context.endedReason).toBe('expires_at has passed');
+  });
+
+  it('goes back to work after an extension, and wraps up again near the new end', () => {
+    const result = run([request(), { type: 'rental.clock_warning' }, info('2026-05-04T15:00:00.000Z', true), message(1), { type: 'rental.clock_warning' }]);
+    expect(result.effects).toEqual(['turn:greet', 'turn:wrap_up', 'turn:reply', 'turn:wrap_up']);
+    expect(result.state).toBe('ending_soon');
+  });
+
+  it('stays wrapping up when the re-read shows no extension', () => {
+    const result = run([request(), { type: 'rental.clock_warning' }, info('2026-05-04T14:15:03.512Z', false)]);
+    expect(result.state).toBe('ending_soon');
   });
 });

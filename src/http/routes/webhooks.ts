@@ -9,6 +9,7 @@ import type { BotRegistry } from '../../config/bot-registry.js';
 import { WebhookRejectedError } from '../../errors.js';
 import { classifyWebhook } from '../../ingress/classify-webhook.js';
 import { isKnownEvent } from '../../ingress/known-events.js';
+import { failpoint } from '../../runtime/failpoints.js';
 import type { HostRuntime } from '../../runtime/host-runtime.js';
 import type { Stores } from '../../runtime/stores.js';
 import type { Clock } from '../../time.js';
@@ -79,6 +80,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       return reply.code(503).send({ error: 'the event could not be stored; retry later', code: 'AA_STORE_UNAVAILABLE' });
     }
 
+    failpoint('after-insert-before-ack');
     if (!inserted) {
       log.info({ event: accepted.event, kind: accepted.kind }, 'duplicate webhook acknowledged');
       return reply.code(200).send({ ok: true, duplicate: true });
