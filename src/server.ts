@@ -18,6 +18,7 @@ import { createBotQueues } from './queue/bot-queues.js';
 import { configureFailpoints } from './runtime/failpoints.js';
 import { createHostRuntime, type HostRuntime } from './runtime/host-runtime.js';
 import { createStores, type Stores } from './runtime/stores.js';
+import { createReconciler, DEFAULT_RECONCILE_SETTINGS, type Reconciler } from './reconcile/reconciler.js';
 import { openDatabase } from './store/open-database.js';
 import { systemClock, type Clock } from './time.js';
 
@@ -40,6 +41,7 @@ export interface Host {
   bots: BotRegistry;
   stores: Stores;
   runtime: HostRuntime;
+  reconciler: Reconciler;
   log: Logger;
   /** Stops taking webhooks, lets running work finish up to `graceMs`, closes the database. */
   stop(graceMs?: number): Promise<void>;
@@ -60,7 +62,12 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   const platformFor = (bot: Bot): PlatformClient => {
     let client = clients.get(bot.profileId);
     if (!client) {
-      client = createPlatformClient({ baseUrl: env.AGENTSACCESS_API, apiKey: bot.secrets.apiKey, ...(options.fetch ? { fetch: options.fetch } : {}) });
+      client = createPlatformClient({
+        baseUrl: env.AGENTSACCESS_API,
+        apiKey: bot.secrets.apiKey,
+        onRequest: () => stores.apiUsage.count(bot.profileId, clock.now()),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
       clients.set(bot.profileId, client);
     }
     return client;
@@ -74,7 +81,13 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     runtime,
     clock,
     log,
-    health: () => ({ bots: bots.all.length, llm: model.kind, pendingEvents: stores.inbox.pendingCount(), busyActors: runtime.busy() }),
+    health: () => ({
+      bots: bots.all.length,
+      llm: model.kind,
+      pendingEvents: stores.inbox.pendingCount(),
+      busyActors: runtime.busy(),
+      apiCallsToday: Object.fromEntries(bots.all.map((bot) => [bot.name, stores.apiUsage.today(bot.profileId, clock.now())])),
+    }),
   });
 
   await app.listen({ port: env.PORT, host: env.HOST });
@@ -82,6 +95,18 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://${env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST}:${port}`;
   const recovered = runtime.recover();
+  const reconciler = createReconciler(
+    { stores, clock, log, settings, bots, model, queues, platformFor },
+    {
+      pendingIntervalMs: env.RECONCILE_INTERVAL_MS,
+      idleIntervalMs: env.RECONCILE_IDLE_INTERVAL_MS,
+      recentEndMs: DEFAULT_RECONCILE_SETTINGS.recentEndMs,
+      notificationsIntervalMs: env.NOTIFICATIONS_INTERVAL_MS,
+      tickMs: Math.min(1000, env.RECONCILE_INTERVAL_MS),
+    },
+    (key) => runtime.wake(key),
+  );
+  reconciler.start();
   const checkpoint = setInterval(() => {
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
@@ -102,11 +127,13 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     bots,
     stores,
     runtime,
+    reconciler,
     log,
     stop(graceMs = 8000) {
       stopping ??= (async () => {
         clearInterval(checkpoint);
         const closing = app.close();
+        await reconciler.stop();
         const drained = await runtime.stop(graceMs);
         await closing;
         if (!drained) log.warn('shutdown grace period over: unfinished turns stay in the database and run at the next start');

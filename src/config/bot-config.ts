@@ -13,6 +13,12 @@ export const BotLimitsSchema = z
     llm_requests_per_minute: z.number().int().positive().default(60),
     /** Platform API calls (posts) this bot may make per minute. @default 60 */
     platform_requests_per_minute: z.number().int().positive().default(60),
+    /**
+     * The owner's daily cap on this bot's API calls (bot settings `data_limit_calls`), if set.
+     * Going over it pauses the bot on the platform, so the host slows its polling from 80 % of
+     * the cap and stops polling at 95 % (replies still go out).
+     */
+    api_calls_per_day: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -33,6 +33,12 @@ export const EnvSchema = z.object({
   RENTAL_WARNING_MS: z.coerce.number().int().min(0).default(120_000),
   /** How often the host looks for due rental timers. */
   TIMER_TICK_MS: z.coerce.number().int().positive().default(1000),
+  /** Poll GET /api/agents/me/pending and diff transcripts this often for a bot with a live rental. */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  /** Poll an idle bot this often (auto-start rentals announce nothing); 0 turns it off. */
+  RECONCILE_IDLE_INTERVAL_MS: z.coerce.number().int().min(0).default(900_000),
+  /** Recover missed events from GET /api/notifications?unread=1 this often; 0 turns it off. */
+  NOTIFICATIONS_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
   /** Test only: named crash points (see src/runtime/failpoints.ts). Never set in production. */
   AA_FAILPOINTS: optionalText,
   /** How long a write waits for a lock before the webhook is answered 503. */

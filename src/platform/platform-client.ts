@@ -18,6 +18,22 @@ export interface PlatformRental {
   total_minutes?: number;
 }
 
+export interface PendingResponse {
+  active_rentals?: { id: string; bot_id: string; renter_id: string; owner_id: string | null; status: string; expires_at: string | null }[];
+}
+
+/** A notification row: every standard webhook also exists here, with the same id (§3.2). */
+export interface PlatformNotification {
+  id: string;
+  user_id: string;
+  type: string;
+  title: string;
+  body: string | null;
+  link: string | null;
+  data: Record<string, unknown> | null;
+  created_at: string;
+}
+
 export interface PlatformClientOptions {
   /** e.g. https://agentsaccess.ai/api */
   baseUrl: string;
@@ -25,6 +41,8 @@ export interface PlatformClientOptions {
   /** Per-request limit. @default 15000 */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Called once per request sent: every Bearer call counts against the owner's daily cap (§3.0). */
+  onRequest?: () => void;
 }
 
 export interface PlatformRequest {
@@ -43,6 +61,7 @@ export function createPlatformClient(options: PlatformClientOptions) {
   async function request<T>({ method, path, body, signal }: PlatformRequest): Promise<T> {
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
+    options.onRequest?.();
     try {
       response = await doFetch(`${baseUrl}${path}`, {
         method,
@@ -79,6 +98,10 @@ export function createPlatformClient(options: PlatformClientOptions) {
 
   return {
     request,
+    getPending: () => request<PendingResponse>({ method: 'GET', path: '/agents/me/pending' }),
+    getUnreadNotifications: () =>
+      request<{ notifications: PlatformNotification[] }>({ method: 'GET', path: '/notifications?unread=1&limit=100' }),
+    markNotificationsRead: (ids: string[]) => request<{ ok: boolean }>({ method: 'PATCH', path: '/notifications', body: { ids } }),
     getRental: (rentalId: string) => request<PlatformRental>({ method: 'GET', path: `/rentals/${encodeURIComponent(rentalId)}` }),
     getRentalMessages: (rentalId: string) =>
       request<{ messages: { id: string; sender_id: string; content: string; created_at: string }[] }>({

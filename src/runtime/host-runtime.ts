@@ -93,6 +93,12 @@ export function createHostRuntime(deps: RuntimeDeps) {
     accepted(actorKey: string): void {
       inbox.kick(actorKey);
     },
+    /** Something changed for this actor outside the inbox (the reconciler, the clock): look at all its work. */
+    wake(actorKey: string): void {
+      inbox.kick(actorKey);
+      turns.kick(actorKey);
+      outbox.kick(actorKey);
+    },
     /** Picks up whatever a previous run left in the database. */
     recover(): { inbox: number; turns: number; outbox: number } {
       const pending = {

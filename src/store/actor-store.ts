@@ -15,7 +15,14 @@ export function createActorStore(db: Db) {
     `INSERT INTO actors (actor_key, bot_id, kind, snapshot, done, updated_at) VALUES (@actorKey, @botId, @kind, @snapshot, @done, @at)
      ON CONFLICT (actor_key) DO UPDATE SET snapshot = excluded.snapshot, done = excluded.done, updated_at = excluded.updated_at`,
   );
+  const rentalsOfBot = db.prepare(
+    `SELECT actor_key, done, updated_at FROM actors WHERE bot_id = ? AND kind = 'rental' AND (done = 0 OR updated_at >= ?)`,
+  );
   return {
+    /** The bot's live rental actors, plus those that ended at or after `endedSince` (ISO time). */
+    rentalsOf(botId: string, endedSince: string): { actor_key: string; done: number }[] {
+      return rentalsOfBot.all(botId, endedSince) as { actor_key: string; done: number }[];
+    },
     get(actorKey: string): ActorRow | undefined {
       return get.get(actorKey) as ActorRow | undefined;
     },

@@ -21,6 +21,7 @@ export function createMessageStore(db: Db) {
   );
   const forActor = db.prepare(`SELECT * FROM messages WHERE actor_key = ? ORDER BY id`);
   const byId = db.prepare(`SELECT * FROM messages WHERE id = ?`);
+  const byExternal = db.prepare(`SELECT 1 FROM messages WHERE actor_key = ? AND external_id = ?`);
   return {
     /** Returns the new row id, or null when a message with this external id was already recorded. */
     add(message: {
@@ -35,6 +36,9 @@ export function createMessageStore(db: Db) {
     }): number | null {
       const result = insert.run({ replyTo: null, ...message });
       return result.changes === 1 ? Number(result.lastInsertRowid) : null;
+    },
+    has(actorKey: string, externalId: string): boolean {
+      return byExternal.get(actorKey, externalId) !== undefined;
     },
     get(id: number): MessageRow | undefined {
       return byId.get(id) as MessageRow | undefined;

@@ -49,7 +49,8 @@ describe('a rental from request to end, on the emulator', () => {
     const s = await startStack();
     const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30 });
     await waitFor('the greeting', () => s.botMessages(rental.id).length === 1);
-    expect(s.sim.requests.some((r) => r.method === 'GET' && r.path === `/api/rentals/${rental.id}`)).toBe(true);
+    // Learnt from GET /api/rentals/{id}, or from the pending poll if that ran first.
+    expect(s.sim.requests.some((r) => r.method === 'GET' && (r.path === `/api/rentals/${rental.id}` || r.path === '/api/agents/me/pending'))).toBe(true);
     const system = s.model!.requests[0]!.body.messages[0].content as string;
     expect(system).toMatch(/Time left in this rental: (29|30) min/);
     expect(system).toContain('You are research-helper, a careful research assistant.');

@@ -9,6 +9,7 @@ import type { BotRegistry } from '../../config/bot-registry.js';
 import { WebhookRejectedError } from '../../errors.js';
 import { classifyWebhook } from '../../ingress/classify-webhook.js';
 import { isKnownEvent } from '../../ingress/known-events.js';
+import { needsActor, storeWebhook } from '../../ingress/store-webhook.js';
 import { failpoint } from '../../runtime/failpoints.js';
 import type { HostRuntime } from '../../runtime/host-runtime.js';
 import type { Stores } from '../../runtime/stores.js';
@@ -60,20 +61,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       throw error;
     }
 
-    const pending = accepted.kind === 'bot' && accepted.actorKey !== null;
     let inserted: boolean;
     try {
-      inserted = deps.stores.inbox.insert({
-        dedupeKey: accepted.dedupeKey,
-        botId: bot.profileId,
-        event: accepted.event,
-        kind: accepted.kind,
-        actorKey: accepted.actorKey,
-        eventTime: accepted.eventTime,
-        receivedAt,
-        body: raw,
-        status: pending ? 'pending' : 'stored',
-      });
+      inserted = storeWebhook(deps.stores, bot, accepted, raw, receivedAt);
     } catch (err) {
       // Never 2xx for an event that is not on disk: the platform retries once, 30 s later.
       log.error({ err, event: accepted.event }, 'could not store the webhook; answering 503 so the platform retries');
@@ -87,7 +77,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     }
     if (!isKnownEvent(accepted.event)) log.warn({ event: accepted.event }, 'stored a webhook with an event name the platform is not known to send');
     else log.info({ event: accepted.event, kind: accepted.kind, actorKey: accepted.actorKey }, 'webhook stored');
-    if (pending) deps.runtime.accepted(accepted.actorKey!);
+    if (needsActor(accepted)) deps.runtime.accepted(accepted.actorKey);
 
     if (accepted.kind === 'test') {
       return reply.code(200).send({ ok: true, duplicate: false, bot: bot.name, profile_id: bot.profileId, message: `webhook.test reached bot "${bot.name}"` });
