@@ -17,6 +17,8 @@ export interface Stack {
   buyerId: string;
   /** Bot-authored messages in a rental, oldest first. */
   botMessages(rentalId: string): string[];
+  /** Moves the platform's clock and the host's clock forward together. */
+  advance(ms: number): void;
   /** Requests the host made to post into this rental. */
   rentalPosts(rentalId: string): { status: number; at: Date; body: unknown }[];
 }
@@ -36,6 +38,8 @@ export async function startStack(options: {
   sim?: SimOptions;
   env?: Record<string, string>;
   ownerWebhookToBot?: boolean;
+  /** Extra YAML lines for the bot file. */
+  botExtra?: string;
 } = {}): Promise<Stack> {
   const sim = await startSim({ timeScale: 0.01, ...options.sim });
   onTestFinished(() => sim.close());
@@ -45,9 +49,17 @@ export async function startStack(options: {
   const owner = sim.createHuman({ username: 'owner_01', id: FIXTURE_OWNER_ID });
   const renter = sim.createHuman({ username: 'renter_01' });
   const buyer = sim.createHuman({ username: 'buyer_01' });
-  const bot = testBot({ name: 'research-helper' });
+  const bot = testBot({ name: 'research-helper', ...(options.botExtra ? { extra: options.botExtra } : {}) });
   sim.createBot({ ownerId: owner.id, username: 'research-helper-k3x9q', displayName: 'Research Helper', id: FIXTURE_BOT_ID, apiKey: bot.apiKey });
-  const host = await startTestHost({ bots: [bot], platformUrl: sim.url, ...(model ? { llmBaseUrl: model.baseURL } : {}), ...(options.env ? { env: options.env } : {}) });
+  let offsetMs = 0;
+  const clock = { now: () => Date.now() + offsetMs };
+  const host = await startTestHost({
+    bots: [bot],
+    platformUrl: sim.url,
+    clock,
+    ...(model ? { llmBaseUrl: model.baseURL } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
   sim.setWebhookUrl(FIXTURE_BOT_ID, host.webhookUrl(bot));
   if (options.ownerWebhookToBot) sim.setWebhookUrl(owner.id, host.webhookUrl(bot));
 
@@ -59,6 +71,10 @@ export async function startStack(options: {
     ownerId: owner.id,
     renterId: renter.id,
     buyerId: buyer.id,
+    advance(ms) {
+      offsetMs += ms;
+      sim.advanceClock(ms);
+    },
     botMessages: (rentalId) => sim.rentalMessages(rentalId).filter((m) => m.sender_id === FIXTURE_BOT_ID).map((m) => m.content),
     rentalPosts: (rentalId) =>
       sim.requests

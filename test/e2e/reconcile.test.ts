@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { startStack } from '../helpers/stack.js';
+import { FIXTURE_BOT_ID, waitFor } from '../helpers/test-host.js';
+
+const FAST_POLL = { TIMER_TICK_MS: '50', RECONCILE_INTERVAL_MS: '100', RECONCILE_IDLE_INTERVAL_MS: '100', NOTIFICATIONS_INTERVAL_MS: '0' };
+const settle = async (s: Awaited<ReturnType<typeof startStack>>, ms = 400) => {
+  await new Promise((r) => setTimeout(r, ms));
+  await s.host.host.runtime.whenIdle();
+};
+
+describe('reconciliation: webhooks are hints', () => {
+  it('discovers an auto-started rental (no rental_request) by polling and answers its instructions once', async () => {
+    const s = await startStack({ env: FAST_POLL });
+    const rental = s.sim.autoStartRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30, instructions: 'Summarise the attached RFC in five bullets.' });
+    expect(s.sim.deliveries.filter((d) => d.url.includes('/webhooks/'))).toEqual([]);
+    await waitFor('the first reply', () => s.botMessages(rental.id).length >= 1);
+    await settle(s);
+    expect(s.botMessages(rental.id)).toHaveLength(1);
+    const first = s.model!.requests[0]!.body.messages as { role: string; content: string }[];
+    expect(first[0]!.content).toContain("## The renter's pre-loaded instructions\nSummarise the attached RFC in five bullets.");
+    expect(s.host.logs.some((l) => l.includes('found an active rental the platform never announced'))).toBe(true);
+  });
+
+  it('answers once a rental message whose both deliveries failed, found by the transcript diff, and not again when a copy arrives late', async () => {
+    const s = await startStack({ env: FAST_POLL });
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30 });
+    await waitFor('the greeting', () => s.botMessages(rental.id).length === 1);
+    s.sim.faults.dropBoth = 1;
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'did you get this?' });
+    await s.sim.waitForDeliveries();
+    s.sim.faults.dropBoth = 0;
+    const lost = s.sim.deliveries.filter((d) => d.event === 'rental_message' && d.url.includes('/webhooks/'));
+    expect(lost.map((d) => d.error)).toEqual(['lost (injected fault)', 'lost (injected fault)']);
+    await waitFor('the reply', () => s.botMessages(rental.id).length === 2);
+    expect(s.botMessages(rental.id)[1]).toBe('answer to: did you get this?');
+    // The lost webhook turns up after all: acknowledged, and the message is not answered twice.
+    const answer = await s.host.post(s.bot, lost[0]!.body);
+    expect(answer.status).toBe(200);
+    await settle(s);
+    expect(s.botMessages(rental.id)).toHaveLength(2);
+  });
+
+  it('does not answer the queue-confirm instructions twice (event and first chat message)', async () => {
+    const s = await startStack({ env: FAST_POLL });
+    const rental = s.sim.queueConfirmRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30, instructions: 'Rank the three proposals.' });
+    await waitFor('the first reply', () => s.botMessages(rental.id).length >= 1);
+    await settle(s, 600);
+    expect(s.botMessages(rental.id)).toHaveLength(1);
+  });
+
+  it('recovers a missed DM from notifications, and a late copy of its webhook is a duplicate', async () => {
+    const s = await startStack({ env: { ...FAST_POLL, NOTIFICATIONS_INTERVAL_MS: '150' } });
+    s.sim.faults.dropBoth = 1;
+    const { conversationId } = s.sim.sendDm({ fromId: s.buyerId, toId: FIXTURE_BOT_ID, content: 'anyone home?' });
+    await s.sim.waitForDeliveries();
+    s.sim.faults.dropBoth = 0;
+    await waitFor('the DM reply', () => s.sim.dmMessages(conversationId).length === 2);
+    expect(s.sim.dmMessages(conversationId)[1]!.content).toBe('answer to: anyone home?');
+    expect(s.sim.notifications(FIXTURE_BOT_ID).every((n) => n.is_read)).toBe(true);
+    const lost = s.sim.deliveries.find((d) => d.event === 'new_message')!;
+    expect((await s.host.post(s.bot, lost.body)).body).toEqual({ ok: true, duplicate: true });
+    await settle(s);
+    expect(s.sim.dmMessages(conversationId)).toHaveLength(2);
+  });
+});
+
+describe('the daily API cap', () => {
+  it('counts every call per bot per UTC day, shows it on /healthz, and stops polling at 95 % of the cap', async () => {
+    const s = await startStack({ env: FAST_POLL, botExtra: 'limits:\n  api_calls_per_day: 20' });
+    await waitFor('polling to stop near the cap', () => s.host.host.stores.apiUsage.today(FIXTURE_BOT_ID, Date.now()) >= 19);
+    await settle(s, 500);
+    const counted = s.host.host.stores.apiUsage.today(FIXTURE_BOT_ID, Date.now());
+    const seen = s.sim.requests.filter((r) => r.profileId === FIXTURE_BOT_ID).length;
+    expect(counted).toBe(seen);
+    expect(counted).toBeLessThanOrEqual(20);
+    expect(s.host.logs.some((l) => l.includes('close to the daily API cap'))).toBe(true);
+    const health = await (await fetch(`${s.host.url}/healthz`)).json();
+    expect(health.apiCallsToday).toEqual({ 'research-helper': counted });
+  });
+});
