@@ -9,6 +9,7 @@ import { rentalActorKey } from '../actors/actor-keys.js';
 import type { Bot } from '../config/bot-config.js';
 import { PRIORITY } from '../queue/bot-queues.js';
 import { applyActorEvent, loadActor } from '../runtime/apply-actor-event.js';
+import { readRental } from '../runtime/rental-clock.js';
 import type { RuntimeDeps } from '../runtime/runtime-deps.js';
 import { diffTranscript } from './diff-transcript.js';
 import { recoverFromNotifications } from './recover-notifications.js';
@@ -82,8 +83,14 @@ export function createReconciler(deps: RuntimeDeps, settings: ReconcileSettings,
         }),
       )();
     }
+    const active = new Set((pending.active_rentals ?? []).map((rental) => rentalActorKey(bot.profileId, rental.id)));
     for (const { actor_key: key } of rentalsToWatch(bot)) {
       if (loadActor(deps.stores, key).done) continue;
+      // Live for the host but not active on the platform: ended while its rental_ended was lost.
+      if (!active.has(key)) {
+        await readRental(deps, bot, key, log);
+        if (loadActor(deps.stores, key).done) continue;
+      }
       const outcome = await diffTranscript(deps, bot, key);
       if (outcome.recovered > 0 || outcome.startedOnInstructions) wake(key);
     }

@@ -40,6 +40,8 @@ export async function startStack(options: {
   ownerWebhookToBot?: boolean;
   /** Extra YAML lines for the bot file. */
   botExtra?: string;
+  /** Where the host reaches the platform, e.g. through a proxy. @default the emulator's URL */
+  platformUrl?: (simUrl: string) => Promise<string> | string;
 } = {}): Promise<Stack> {
   const sim = await startSim({ timeScale: 0.01, ...options.sim });
   onTestFinished(() => sim.close());
@@ -55,7 +57,7 @@ export async function startStack(options: {
   const clock = { now: () => Date.now() + offsetMs };
   const host = await startTestHost({
     bots: [bot],
-    platformUrl: sim.url,
+    platformUrl: options.platformUrl ? await options.platformUrl(sim.url) : sim.url,
     clock,
     ...(model ? { llmBaseUrl: model.baseURL } : {}),
     ...(options.env ? { env: options.env } : {}),
