@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ConfigError, ModelError, ModelTimeoutError } from '../errors.js';
-import type { ChatModel, ChatRequest, ChatResult } from './chat-model.js';
+import type { ChatMessage, ChatModel, ChatRequest, ChatResult, FinishReason, ToolCall } from './chat-model.js';
 
 export interface OpenAiChatModelOptions {
   /** Required for api.openai.com; optional when `baseURL` points at a local server that ignores keys. */
@@ -42,9 +42,18 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
       completion = await client.chat.completions.create(
         {
           model: request.model,
-          messages: request.messages,
+          messages: request.messages.map(toWireMessage),
           // max_tokens rather than max_completion_tokens: older compatible servers only know this one.
           ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+          ...(request.tools && request.tools.length > 0
+            ? {
+                tools: request.tools.map((tool) => ({
+                  type: 'function' as const,
+                  function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+                })),
+                ...(request.toolChoice ? { tool_choice: request.toolChoice } : {}),
+              }
+            : {}),
         },
         { signal: request.signal, timeout: timeoutMs },
       );
@@ -61,10 +70,66 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): ChatMode
       ...(completion.usage
         ? { usage: { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens } }
         : {}),
+      toolCalls: fromWireToolCalls(choice.message?.tool_calls),
+      finishReason: toFinishReason(choice.finish_reason),
     };
   }
 
   return { kind: 'openai', complete };
+}
+
+type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+function toWireMessage(message: ChatMessage): WireMessage {
+  switch (message.role) {
+    case 'system':
+    case 'user':
+      return { role: message.role, content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.tool_call_id, content: message.content };
+    case 'assistant':
+      if (!message.tool_calls || message.tool_calls.length === 0) return { role: 'assistant', content: message.content };
+      return {
+        role: 'assistant',
+        // null rather than '' next to tool calls: some compatible servers reject an empty string there.
+        content: message.content === '' ? null : message.content,
+        tool_calls: message.tool_calls.map((call) => ({
+          id: call.id,
+          type: 'function' as const,
+          function: { name: call.name, arguments: call.arguments },
+        })),
+      };
+  }
+}
+
+/**
+ * The function calls of an answer, made safe for the agent loop: compatible servers have been seen to omit
+ * call ids or to send `arguments` as an object rather than JSON text. Custom (non-function) calls are
+ * dropped: we never offer custom tools.
+ */
+function fromWireToolCalls(calls: unknown): ToolCall[] {
+  if (!Array.isArray(calls)) return [];
+  const result: ToolCall[] = [];
+  calls.forEach((call: unknown, index) => {
+    if (typeof call !== 'object' || call === null) return;
+    const { id, type, function: fn } = call as { id?: unknown; type?: unknown; function?: unknown };
+    if (type !== undefined && type !== 'function') return;
+    if (typeof fn !== 'object' || fn === null) return;
+    const { name, arguments: args } = fn as { name?: unknown; arguments?: unknown };
+    if (typeof name !== 'string' || name === '') return;
+    result.push({
+      id: typeof id === 'string' && id !== '' ? id : `call_${index}`,
+      name,
+      arguments: typeof args === 'string' ? args : args === undefined || args === null ? '' : JSON.stringify(args),
+    });
+  });
+  return result;
+}
+
+const FINISH_REASONS = new Set<FinishReason>(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+
+function toFinishReason(reason: unknown): FinishReason {
+  return typeof reason === 'string' && FINISH_REASONS.has(reason as FinishReason) ? (reason as FinishReason) : 'unknown';
 }
 
 /** What the caller sees for a failed request; the returned value is thrown. */

@@ -74,7 +74,7 @@ describe('the daily API cap', () => {
     expect(counted).toBe(seen);
     expect(counted).toBeLessThanOrEqual(20);
     expect(s.host.logs.some((l) => l.includes('close to the daily API cap'))).toBe(true);
-    const health = await (await fetch(`${s.host.url}/healthz`)).json();
+    const health = (await (await fetch(`${s.host.url}/healthz`)).json()) as { apiCallsToday: Record<string, number> };
     expect(health.apiCallsToday).toEqual({ 'research-helper': counted });
   });
 });

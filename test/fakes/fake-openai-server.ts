@@ -13,8 +13,26 @@ export interface FakeModelRequest {
   receivedAt: number;
 }
 
+/**
+ * A function call in an answer. `arguments` goes on the wire as given, so a test can send an object (as some
+ * compatible servers wrongly do) or malformed JSON text. `id: null` leaves the id out; undefined generates one.
+ */
+export interface FakeToolCall {
+  id?: string | null;
+  name: string;
+  arguments: unknown;
+}
+
 export type FakeModelReply =
-  | { content: string; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number } }
+  | {
+      /** The answer text; `null` sends `content: null` (usual next to tool calls). */
+      content: string | null;
+      delayMs?: number;
+      usage?: { prompt_tokens: number; completion_tokens: number };
+      tool_calls?: FakeToolCall[];
+      /** @default 'tool_calls' when there are tool calls, else 'stop' */
+      finish_reason?: string;
+    }
   /** An HTTP error answer with the OpenAI error body shape; `retryAfterMs` sets the SDK's retry-after-ms header. */
   | { status: number; error?: string; delayMs?: number; retryAfterMs?: number }
   /** Never answers, until the client gives up or the server closes. */
@@ -101,12 +119,19 @@ export async function startFakeOpenAiServer(
       return;
     }
     const usage = reply.usage ?? { prompt_tokens: 0, completion_tokens: 0 };
+    const toolCalls = reply.tool_calls?.map((call, i) => ({
+      ...(call.id === null ? {} : { id: call.id ?? `call_fake_${index}_${i}` }),
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    }));
+    const message = { role: 'assistant', content: reply.content, ...(toolCalls ? { tool_calls: toolCalls } : {}) };
+    const finishReason = reply.finish_reason ?? (toolCalls && toolCalls.length > 0 ? 'tool_calls' : 'stop');
     sendJson(res, 200, {
       id: `chatcmpl-fake-${index}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: typeof body?.model === 'string' ? body.model : 'fake-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message, finish_reason: finishReason }],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   }

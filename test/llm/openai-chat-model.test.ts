@@ -45,7 +45,13 @@ describe('createOpenAiChatModel', () => {
     const result = await model.complete({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
 
     expect(model.kind).toBe('openai');
-    expect(result).toEqual({ text: 'Hello!', model: 'gpt-test', usage: { promptTokens: 12, completionTokens: 3 } });
+    expect(result).toEqual({
+      text: 'Hello!',
+      model: 'gpt-test',
+      usage: { promptTokens: 12, completionTokens: 3 },
+      toolCalls: [],
+      finishReason: 'stop',
+    });
   });
 
   it('sends the model, messages and max_tokens as given', async () => {
@@ -184,6 +190,105 @@ describe('createOpenAiChatModel', () => {
 
     expect(result).toMatchObject({ text: 'echo: hi', model: 'llama3' });
     expect(server?.requests).toHaveLength(1);
+  });
+
+  it('sends tools as function definitions and returns the calls the model made', async () => {
+    const model = await modelWith(() => ({
+      content: null,
+      tool_calls: [
+        { id: 'call_a', name: 'time_left', arguments: '{}' },
+        { id: 'call_b', name: 'post_progress', arguments: '{"text":"Step 1 done"}' },
+      ],
+    }));
+    const parameters = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] };
+
+    const result = await model.complete({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'go' }],
+      tools: [{ name: 'post_progress', description: 'Post progress.', parameters }],
+      toolChoice: 'auto',
+    });
+
+    expect(result.text).toBe('');
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.toolCalls).toEqual([
+      { id: 'call_a', name: 'time_left', arguments: '{}' },
+      { id: 'call_b', name: 'post_progress', arguments: '{"text":"Step 1 done"}' },
+    ]);
+    expect(server?.requests[0]?.body.tools).toEqual([
+      { type: 'function', function: { name: 'post_progress', description: 'Post progress.', parameters } },
+    ]);
+    expect(server?.requests[0]?.body.tool_choice).toBe('auto');
+  });
+
+  it('leaves tools and tool_choice out when no tools are offered', async () => {
+    const model = await modelWith();
+
+    await model.complete({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], tools: [], toolChoice: 'none' });
+
+    expect(server?.requests[0]?.body).not.toHaveProperty('tools');
+    expect(server?.requests[0]?.body).not.toHaveProperty('tool_choice');
+  });
+
+  it('sends earlier tool calls and their results in the OpenAI wire shape', async () => {
+    const model = await modelWith();
+
+    await model.complete({
+      model: 'gpt-test',
+      messages: [
+        { role: 'user', content: 'how long?' },
+        { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', name: 'time_left', arguments: '{}' }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"minutes_left":12}' },
+        { role: 'assistant', content: 'Checking again.', tool_calls: [{ id: 'call_2', name: 'time_left', arguments: '{}' }] },
+        { role: 'tool', tool_call_id: 'call_2', content: '{"minutes_left":11}' },
+      ],
+    });
+
+    expect(server?.requests[0]?.body.messages).toEqual([
+      { role: 'user', content: 'how long?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'time_left', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"minutes_left":12}' },
+      {
+        role: 'assistant',
+        content: 'Checking again.',
+        tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'time_left', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_2', content: '{"minutes_left":11}' },
+    ]);
+  });
+
+  it('repairs tool calls from servers that omit ids or send arguments as an object', async () => {
+    const model = await modelWith(() => ({
+      content: 'Let me look.',
+      tool_calls: [
+        { id: null, name: 'read_transcript', arguments: { last: 5 } },
+        { id: '', name: 'time_left', arguments: null },
+      ],
+    }));
+
+    const result = await model.complete({ model: 'gpt-test', messages: [{ role: 'user', content: 'go' }] });
+
+    expect(result.text).toBe('Let me look.');
+    expect(result.toolCalls).toEqual([
+      { id: 'call_0', name: 'read_transcript', arguments: '{"last":5}' },
+      { id: 'call_1', name: 'time_left', arguments: '' },
+    ]);
+  });
+
+  it('reports a cut answer as finishReason length, and an unknown reason as unknown', async () => {
+    const model = await modelWith((_, index) =>
+      index === 0 ? { content: 'A long answ', finish_reason: 'length' } : { content: 'ok', finish_reason: 'eos_token' },
+    );
+
+    const cut = await model.complete({ model: 'gpt-test', messages: [{ role: 'user', content: 'go' }] });
+    const odd = await model.complete({ model: 'gpt-test', messages: [{ role: 'user', content: 'go' }] });
+
+    expect(cut.finishReason).toBe('length');
+    expect(odd.finishReason).toBe('unknown');
   });
 
   it('refuses to build without an API key or a base URL', () => {
