@@ -14,7 +14,11 @@ import { createFallbackChatModel } from './llm/fallback-chat-model.js';
 import { createOpenAiChatModel } from './llm/openai-chat-model.js';
 import { createLogger } from './logging/create-logger.js';
 import { createPlatformClient, type PlatformClient } from './platform/platform-client.js';
-import { createBotQueues } from './queue/bot-queues.js';
+import { DEFAULT_PRICES } from './context/costs.js';
+import { createBotQueues, PRIORITY } from './queue/bot-queues.js';
+import { createToolPlatform } from './tools/create-tool-platform.js';
+import { loadBotTools, type ToolSet } from './tools/resolve-bot-tools.js';
+import type { PlatformRequestFn } from './tools/tool-context.js';
 import { configureFailpoints } from './runtime/failpoints.js';
 import { createHostRuntime, type HostRuntime } from './runtime/host-runtime.js';
 import { createStores, type Stores } from './runtime/stores.js';
@@ -72,9 +76,48 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     }
     return client;
   };
+  const toolSets = new Map<string, ToolSet>();
+  for (const bot of bots.all) {
+    const { tools, unlisted } = await loadBotTools(bot.tools, bot.file);
+    if (unlisted.length > 0) log.warn({ bot: bot.name, unlisted }, 'the tools module defines tools the bot file does not allow; they are not offered');
+    toolSets.set(bot.profileId, tools);
+  }
+  const toolPlatforms = new Map<string, PlatformRequestFn>();
+  const toolPlatformFor = (bot: Bot): PlatformRequestFn => {
+    let platform = toolPlatforms.get(bot.profileId);
+    if (!platform) {
+      const countingFetch: typeof fetch = (input, init) => {
+        stores.apiUsage.count(bot.profileId, clock.now());
+        return (options.fetch ?? fetch)(input, init);
+      };
+      platform = createToolPlatform({
+        baseUrl: env.AGENTSACCESS_API,
+        apiKey: bot.secrets.apiKey,
+        botId: bot.profileId,
+        allowPaidPosts: bot.tools.pay_for_posts,
+        fetch: countingFetch,
+        schedule: (run) => queues.runPlatform(bot, PRIORITY.conversation, run),
+      });
+      toolPlatforms.set(bot.profileId, platform);
+    }
+    return platform;
+  };
   const queues = createBotQueues({ hostLlmConcurrency: env.LLM_MAX_CONCURRENCY });
   const settings = { rentalWarningMs: env.RENTAL_WARNING_MS, timerTickMs: env.TIMER_TICK_MS, maxTurnAttempts: 2 };
-  const runtime = createHostRuntime({ stores, clock, log, settings, bots, model, queues, platformFor });
+  const runtimeDeps = {
+    stores,
+    clock,
+    log,
+    settings,
+    bots,
+    model,
+    queues,
+    platformFor,
+    toolsFor: (bot: Bot) => toolSets.get(bot.profileId) ?? new Map(),
+    toolPlatformFor,
+    prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES_JSON },
+  };
+  const runtime = createHostRuntime(runtimeDeps);
   const app = await buildApp({
     stores,
     bots,
@@ -96,7 +139,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   const url = `http://${env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST}:${port}`;
   const recovered = runtime.recover();
   const reconciler = createReconciler(
-    { stores, clock, log, settings, bots, model, queues, platformFor },
+    runtimeDeps,
     {
       pendingIntervalMs: env.RECONCILE_INTERVAL_MS,
       idleIntervalMs: env.RECONCILE_IDLE_INTERVAL_MS,

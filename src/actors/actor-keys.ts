@@ -1,5 +1,5 @@
-/** One actor per rental, per DM conversation, and per bot for the owner chat. */
-export type ActorKind = 'rental' | 'dm' | 'owner';
+/** One actor per rental, per DM conversation, per bot for the owner chat, and per bot for its other events. */
+export type ActorKind = 'rental' | 'dm' | 'owner' | 'events';
 
 export function rentalActorKey(botId: string, rentalId: string): string {
   return `rental:${botId}:${rentalId}`;
@@ -11,8 +11,12 @@ export function ownerChatActorKey(botId: string): string {
   return `owner:${botId}`;
 }
 
+export function eventsActorKey(botId: string): string {
+  return `events:${botId}`;
+}
+
 export function parseActorKey(key: string): { kind: ActorKind; botId: string; subjectId: string } {
   const [kind, botId, subjectId] = key.split(':');
-  if ((kind !== 'rental' && kind !== 'dm' && kind !== 'owner') || !botId) throw new RangeError(`not an actor key: ${key}`);
+  if ((kind !== 'rental' && kind !== 'dm' && kind !== 'owner' && kind !== 'events') || !botId) throw new RangeError(`not an actor key: ${key}`);
   return { kind, botId, subjectId: subjectId ?? botId };
 }

@@ -35,6 +35,7 @@ function persist(snapshot: { value: unknown; context: unknown; status: string })
 export function startActor(key: string): ActorState {
   const { kind, botId, subjectId } = parseActorKey(key);
   const input = kind === 'rental' ? { rentalId: subjectId, botId } : { botId, channel: kind, subjectId };
+
   const [snapshot] = initialTransition(machineFor(kind), input);
   return { key, kind, botId, snapshot: persist(snapshot), done: false };
 }

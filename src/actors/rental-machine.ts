@@ -5,7 +5,12 @@
  */
 import { assign, setup } from 'xstate';
 
-export type TurnKind = 'greet' | 'reply' | 'instructions' | 'wrap_up';
+/**
+ * greet: the rental starts (with instructions: greet, plan, first step); reply: answer chat
+ * messages; instructions: late pre-loaded instructions; work: the next step of autonomous work;
+ * wrap_up: the final minutes; event: answer another platform event (events actor).
+ */
+export type TurnKind = 'greet' | 'reply' | 'instructions' | 'work' | 'wrap_up' | 'event';
 
 export interface RentalContext {
   rentalId: string;
@@ -37,6 +42,8 @@ export type RentalEvent =
 export interface StartTurnParams {
   kind: TurnKind;
   messageRowId: number | null;
+  /** For event turns: the inbox row of the event to answer. */
+  inboxSeq?: number;
 }
 
 const endedTransition = { target: '#rental.ended', actions: ['rememberEnd', 'cancelPendingWork'] } as const;

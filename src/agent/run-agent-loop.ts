@@ -70,7 +70,7 @@ export interface RunAgentLoopInput {
   /** The bot's allowed tools; empty: a plain answer (text tool calls are still refused). */
   tools: ToolSet;
   context: ToolContext;
-  /** @default DEFAULT_AGENT_CONFIG: 6 steps, 4000 characters out, 8000 characters per tool result */
+  /** @default DEFAULT_AGENT_CONFIG: 6 steps, 6000 characters out, 8000 characters per tool result */
   maxSteps?: number;
   maxOutputChars?: number;
   maxToolResultChars?: number;

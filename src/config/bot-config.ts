@@ -1,5 +1,8 @@
 /** The schema of one bot file in `agents/`. Its type is the single source of truth for a bot's settings. */
 import { z } from 'zod';
+import { AgentConfigSchema, DEFAULT_AGENT_CONFIG } from '../agent/agent-config.js';
+import { EventOverridesSchema } from '../agent/event-policies.js';
+import { BotToolsConfigSchema, NO_TOOLS } from '../tools/tools-config.js';
 
 const envVarName = z
   .string()
@@ -36,6 +39,29 @@ export const BotFallbackSchema = z
   })
   .strict();
 
+export const BotWorkSchema = z
+  .object({
+    /**
+     * Messages that arrive while a turn runs: `merge` answers them together in the next turn
+     * (one reply covering all), `each` answers them one by one. @default merge
+     */
+    reply_policy: z.enum(['merge', 'each']).default('merge'),
+    /** With pre-loaded instructions the bot works on its own in steps; at most this many after the plan. @default 6 */
+    max_work_steps: z.number().int().min(0).max(50).default(6),
+    /** The model's context window in tokens, for models the host does not know (local models). */
+    context_window: z.number().int().min(1024).optional(),
+  })
+  .strict();
+
+export const BotBudgetSchema = z
+  .object({
+    /** Model spend allowed per rental, in USD; when reached the renter is told once and the model is not called again. */
+    per_rental_usd: z.number().positive().optional(),
+    /** Model spend allowed per UTC day for this bot, in USD. */
+    per_day_usd: z.number().positive().optional(),
+  })
+  .strict();
+
 export const BotConfigSchema = z
   .object({
     /** Name used in logs. @default the file name without extension */
@@ -56,6 +82,14 @@ export const BotConfigSchema = z
     max_tokens: z.number().int().positive().default(1024),
     limits: BotLimitsSchema.default(BotLimitsSchema.parse({})),
     fallback: BotFallbackSchema.default(BotFallbackSchema.parse({})),
+    /** Tools the model may call: nothing unless listed (see src/tools). */
+    tools: BotToolsConfigSchema.default(NO_TOOLS),
+    /** How far one turn's agent loop may go. */
+    agent: AgentConfigSchema.default(DEFAULT_AGENT_CONFIG),
+    /** Per-event behaviour overrides: ignore, log, template or llm (see src/agent/event-policies.ts). */
+    events: EventOverridesSchema.default({}),
+    work: BotWorkSchema.default(BotWorkSchema.parse({})),
+    budget: BotBudgetSchema.default({}),
   })
   .strict();
 
@@ -71,6 +105,11 @@ export interface Bot {
   readonly persona: string;
   readonly limits: BotFileConfig['limits'];
   readonly fallback: BotFileConfig['fallback'];
+  readonly tools: BotFileConfig['tools'];
+  readonly agent: BotFileConfig['agent'];
+  readonly events: BotFileConfig['events'];
+  readonly work: BotFileConfig['work'];
+  readonly budget: BotFileConfig['budget'];
   /** Where the bot came from, for error messages. */
   readonly file: string;
   /** Secrets: never logged, never put in a prompt. */

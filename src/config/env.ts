@@ -3,6 +3,7 @@
  * nothing else in the code reads process.env.
  */
 import { z } from 'zod';
+import { PriceTableSchema } from '../context/costs.js';
 import { ConfigError } from '../errors.js';
 
 const optionalText = z
@@ -23,6 +24,16 @@ export const EnvSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** Host-wide cap on concurrent model calls, across all bots. */
   LLM_MAX_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** Model prices (USD per million tokens) as JSON, e.g. {"llama3.1":{"input_per_mtok":0,"output_per_mtok":0}}; adds to the built-in OpenAI prices. */
+  LLM_PRICES_JSON: optionalText.transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    try {
+      return PriceTableSchema.parse(JSON.parse(text));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON price table: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * SQLite `synchronous` pragma. FULL (default) fsyncs the WAL on every commit, so an

@@ -95,6 +95,11 @@ function resolveBot(file: string, config: BotFileConfig, options: Omit<LoadBotsO
     persona,
     limits: config.limits,
     fallback: config.fallback,
+    tools: config.tools,
+    agent: config.agent,
+    events: config.events,
+    work: config.work,
+    budget: config.budget,
     file,
     secrets: Object.freeze({ apiKey, webhookToken }),
   });

@@ -3,7 +3,7 @@
  * deduplicated and which actor it goes to. Throws WebhookRejectedError for 422 and 403.
  */
 import type { z } from 'zod';
-import { dmActorKey, ownerChatActorKey, rentalActorKey } from '../actors/actor-keys.js';
+import { dmActorKey, eventsActorKey, ownerChatActorKey, rentalActorKey } from '../actors/actor-keys.js';
 import type { Bot } from '../config/bot-config.js';
 import { WebhookRejectedError } from '../errors.js';
 import { toEpochMicros } from '../time.js';
@@ -43,7 +43,9 @@ function classifyStandard(body: unknown, bot: Bot): AcceptedWebhook {
   const base = { event, dedupeKey: `n:${row.id}`, eventTime: toEpochMicros(row.created_at) };
   if (row.user_id === bot.ownerId) return { ...base, kind: 'owner_copy', actorKey: null };
   if (row.user_id !== bot.profileId) throw wrongRecipient(`data.user_id ${row.user_id}`);
-  if (!isActedOnEvent(event)) return { ...base, kind: 'bot', actorKey: null };
+  // Every other event for the bot (follows, sales, post replies, disputes…) goes to its events
+  // actor, which applies the bot's per-event policy (src/agent/event-policies.ts).
+  if (!isActedOnEvent(event)) return { ...base, kind: 'bot', actorKey: eventsActorKey(bot.profileId) };
 
   const fields = parseOr422(EventDataSchemas[event], row.data ?? {}, `the fields of ${event} at data.data`, ['data', 'data']);
   return { ...base, kind: 'bot', actorKey: actorKeyFor(event, fields, bot) };

@@ -39,7 +39,14 @@ export function applyActorEvent(core: ActorCore, actorKey: string, event: ActorE
   let cancelled = false;
   for (const effect of effects) {
     if (effect.type === 'startTurn') {
-      stores.turns.add({ actorKey, botId: actor.botId, kind: effect.params.kind, messageId: effect.params.messageRowId, at });
+      stores.turns.add({
+        actorKey,
+        botId: actor.botId,
+        kind: effect.params.kind,
+        messageId: effect.params.messageRowId,
+        inboxSeq: effect.params.inboxSeq ?? null,
+        at,
+      });
       turnsStarted++;
     } else {
       const reason = `actor ended: ${String(next.snapshot.context.endedReason ?? 'ended')}`;

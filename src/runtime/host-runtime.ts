@@ -45,7 +45,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
   );
   const turns: KeyedWorker = new KeyedWorker(
     async (key) => {
-      const outcome = await runNextTurn(deps, key);
+      const outcome = await runNextTurn(deps, key, () => outbox.kick(key));
       if (outcome === 'none') return false;
       outbox.kick(key);
       return true;
@@ -81,7 +81,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
     (key) => {
       const outcome = processNextInboxEvent(deps, key);
       if (outcome.kind === 'none') return false;
-      if (outcome.turnsStarted > 0) turns.kick(key);
+      if (outcome.turnsStarted > 0) turns.kick(outcome.turnsFor);
       return true;
     },
     onError('inbox', (key) => inbox.kick(key)),

@@ -1,46 +1,77 @@
 /**
  * Hands an actor its next stored webhook, oldest `data.created_at` first. Synchronous and in
  * one transaction with the actor's step, so an event is marked processed exactly when its
- * effects are stored.
+ * effects are stored. Events other than chat (follows, sales, post replies…) and DMs first go
+ * through the bot's event policy: ignored, logged, or answered by the bot's events actor.
  */
+import { eventsActorKey, parseActorKey } from '../actors/actor-keys.js';
 import { routeInboxEvent } from '../actors/route-inbox-event.js';
+import { resolveEventAction, type EventAction } from '../agent/event-policies.js';
+import type { InboxRow } from '../store/inbox-store.js';
 import { isoNow } from '../time.js';
 import { applyActorEvent } from './apply-actor-event.js';
-import type { ActorCore } from './runtime-deps.js';
+import type { RuntimeDeps } from './runtime-deps.js';
 
-export type ProcessOutcome = { kind: 'none' } | { kind: 'processed'; turnsStarted: number; cancelled: boolean };
+export type ProcessOutcome =
+  | { kind: 'none' }
+  /** `turnsFor`: the actor that got new turns (an event can be answered by the bot's events actor). */
+  | { kind: 'processed'; turnsStarted: number; turnsFor: string; cancelled: boolean };
 
-export function processNextInboxEvent(core: ActorCore, actorKey: string): ProcessOutcome {
-  const { stores, clock, log } = core;
+export function processNextInboxEvent(deps: RuntimeDeps, actorKey: string): ProcessOutcome {
+  const { stores, clock, log } = deps;
   return stores.db.transaction((): ProcessOutcome => {
     const row = stores.inbox.nextPending(actorKey);
     if (!row) return { kind: 'none' };
     const at = isoNow(clock);
-    const finish = (status: 'done' | 'ignored', note: string | null) => {
+    const finish = (status: 'done' | 'ignored', note: string | null, turnsStarted = 0, turnsFor = actorKey): ProcessOutcome => {
       stores.inbox.finish(row.seq, status, note, at);
       log.info({ seq: row.seq, event: row.event, actorKey, status, note }, `webhook ${status}`);
+      return { kind: 'processed', turnsStarted, turnsFor, cancelled: false };
     };
 
+    const policy = eventPolicy(deps, row);
+    if (policy) {
+      const { action, paused } = policy;
+      if (action.kind === 'ignore') return finish('done', `policy ignore: ${action.reason}`);
+      if (action.kind === 'log') {
+        log.info({ bot: row.bot_id, event: row.event, fields: action.fields }, `event logged: ${action.reason}`);
+        return finish('done', `policy log: ${action.reason}`);
+      }
+      if (paused) return finish('ignored', 'the owner paused the bot (say "resume" in the owner chat)');
+      if (action.kind !== 'llm' || row.event !== 'new_message') {
+        const target = eventsActorKey(row.bot_id);
+        const result = applyActorEvent(deps, target, { type: 'event.received', inboxSeq: row.seq });
+        return finish('done', `policy ${action.kind}`, result.turnsStarted, target);
+      }
+    }
+
     const routed = routeInboxEvent(row.body);
-    if (!routed) {
-      finish('ignored', 'no actor acts on this event');
-      return { kind: 'processed', turnsStarted: 0, cancelled: false };
-    }
-    const existing = stores.actors.get(actorKey);
-    if (existing?.done) {
-      finish('ignored', 'the actor has ended');
-      return { kind: 'processed', turnsStarted: 0, cancelled: false };
-    }
+    if (!routed) return finish('ignored', 'no actor acts on this event');
+    if (stores.actors.get(actorKey)?.done) return finish('ignored', 'the actor has ended');
     let messageRowId: number | null = null;
     if (routed.message) {
       messageRowId = stores.messages.add({ actorKey, role: 'user', ...routed.message });
-      if (messageRowId === null) {
-        finish('ignored', 'this message id was already handled');
-        return { kind: 'processed', turnsStarted: 0, cancelled: false };
-      }
+      if (messageRowId === null) return finish('ignored', 'this message id was already handled');
     }
-    const result = applyActorEvent(core, actorKey, routed.toEvent(messageRowId));
-    finish(result.accepted ? 'done' : 'ignored', result.accepted ? null : 'the actor has ended');
-    return { kind: 'processed', turnsStarted: result.turnsStarted, cancelled: result.cancelled };
+    const result = applyActorEvent(deps, actorKey, routed.toEvent(messageRowId));
+    if (!result.accepted) return finish('ignored', 'the actor has ended');
+    stores.inbox.finish(row.seq, 'done', null, at);
+    log.info({ seq: row.seq, event: row.event, actorKey, status: 'done' }, 'webhook done');
+    return { kind: 'processed', turnsStarted: result.turnsStarted, turnsFor: actorKey, cancelled: result.cancelled };
   })();
+}
+
+/** The policy for DMs and the bot's other events; null for rental and owner-chat events. */
+function eventPolicy(deps: RuntimeDeps, row: InboxRow): { action: EventAction; paused: boolean } | null {
+  const kind = parseActorKey(actorKeyOf(row)).kind;
+  if (kind !== 'events' && kind !== 'dm') return null;
+  const bot = deps.bots.byId(row.bot_id);
+  const fields = (JSON.parse(row.body) as { data?: { data?: unknown } }).data?.data ?? {};
+  const action = resolveEventAction(row.event, fields, bot?.events ?? {});
+  if (action.kind === 'actor') return null;
+  return { action, paused: deps.stores.notices.paused(row.bot_id) };
+}
+
+function actorKeyOf(row: InboxRow): string {
+  return row.actor_key ?? eventsActorKey(row.bot_id);
 }

@@ -1,25 +1,30 @@
 /**
- * Runs an actor's next LLM turn: reads the rental when the host does not yet know it, asks the
- * model (or uses the bot's fallback reply), splits the answer to the platform's limit and puts
- * the parts in the outbox together with the reply, in one transaction.
+ * Runs an actor's next turn: reads the rental when the host does not yet know it, merges reply
+ * turns for messages that arrived together, answers owner commands, asks the model through the
+ * agent loop (or posts the fallback reply), and stores the answer with its outbox rows in one
+ * transaction. With pre-loaded instructions it keeps the work going step by step on its own.
  */
 import type { Logger } from 'pino';
-import type { TurnKind } from '../actors/rental-machine.js';
+import type { ActorState } from '../actors/actor-logic.js';
+import { applyOwnerCommand, parseOwnerCommand } from '../agent/owner-commands.js';
+import { toolRulesForPrompt } from '../agent/tool-rules.js';
 import type { Bot } from '../config/bot-config.js';
-import { buildChatMessages, messageLimitFor } from '../context/build-chat-messages.js';
-import { platformPosts } from '../platform/platform-client.js';
+import { buildChatMessages, WORK_COMPLETE_MARKER } from '../context/build-chat-messages.js';
 import { PRIORITY } from '../queue/bot-queues.js';
-import { splitReply } from '../replies/split-reply.js';
+import type { MessageRow } from '../store/message-store.js';
 import type { TurnRow } from '../store/turn-store.js';
 import { isoNow } from '../time.js';
 import { loadActor, rentalContext } from './apply-actor-event.js';
 import { failpoint } from './failpoints.js';
+import { fallbackReply, produceAnswer, type Answer } from './produce-answer.js';
 import { readRental } from './rental-clock.js';
+import { runEventTurn } from './run-event-turn.js';
 import type { RuntimeDeps } from './runtime-deps.js';
+import { createTurnToolContext, postsFor } from './turn-tool-context.js';
 
 export type TurnOutcome = 'none' | 'done' | 'cancelled';
 
-export async function runNextTurn(deps: RuntimeDeps, actorKey: string): Promise<TurnOutcome> {
+export async function runNextTurn(deps: RuntimeDeps, actorKey: string, onPosted: () => void = () => {}): Promise<TurnOutcome> {
   const { stores, clock } = deps;
   const turn = stores.turns.next(actorKey);
   if (!turn) return 'none';
@@ -33,8 +38,11 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string): Promise<
   if (actor.done) return cancel('the actor has ended');
   const bot = deps.bots.byId(turn.bot_id);
   if (!bot) return cancel('the bot is no longer configured on this host');
-  const log = deps.log.child({ bot: bot.name, actorKey, turnId: turn.id });
+  const log = deps.log.child({ bot: bot.name, actorKey, turnId: turn.id, kind: turn.kind });
+  // Near the end no new work starts: the wrap-up says what remains.
+  if (turn.kind === 'work' && actor.snapshot.value !== 'active') return cancel('the rental is wrapping up: no new work');
   stores.turns.markStarted(turn.id);
+  if (actor.kind === 'events') return runEventTurn(deps, bot, actor, turn, log, onPosted);
 
   // A direct rental_request carries no expiry (§2.2), and a forged event names a rental that is
   // not this bot's: read the rental before the first turn spends any tokens.
@@ -45,87 +53,121 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string): Promise<
     if (actor.done) return 'cancelled';
   }
 
-  const trigger = turn.message_id === null ? undefined : stores.messages.get(turn.message_id);
+  // Messages that arrived while the previous turn ran are answered together (reply_policy merge).
+  const merged = turn.kind === 'reply' && bot.work.reply_policy === 'merge' ? stores.turns.laterReplies(actorKey, turn.id) : [];
+  const lastMessageId = [turn, ...merged].reduce<number | null>((max, t) => (t.message_id !== null && (max === null || t.message_id > max) ? t.message_id : max), null);
+  const trigger = lastMessageId === null ? undefined : stores.messages.get(lastMessageId);
   if (actor.kind === 'dm' && !trigger?.author_id) return cancel('a DM reply needs the message it answers');
-  const rental = rentalContext(actor);
-  const messages = buildChatMessages({
-    botName: bot.name,
-    persona: bot.persona,
-    channel: actor.kind,
-    turnKind: turn.kind,
-    transcript: stores.messages.transcript(actorKey, turn.message_id),
-    rental,
-    ownerId: bot.ownerId,
-    now: clock.now(),
-  });
 
-  // A turn that was interrupted (the process died during it) is redone once; after that the
-  // fallback reply goes out, so a crash loop cannot leave the renter without an answer.
-  const interrupted = turn.attempts >= deps.settings.maxTurnAttempts;
-  if (interrupted) log.warn({ attempts: turn.attempts + 1 }, 'this turn was interrupted before; posting the fallback reply');
-  const text = interrupted
-    ? fallbackReply(bot, turn.kind)
-    : await answer(deps, bot, actor.kind === 'rental' ? PRIORITY.rental : PRIORITY.conversation, turn, messages, log);
+  const answer = await answerTurn(deps, bot, actor, turn, trigger, merged.length + 1, log, onPosted);
   failpoint('after-llm-answer');
-  const parts = splitReply(text, messageLimitFor(actor.kind));
-  const posts = parts.map((part) => {
-    if (actor.kind === 'rental') return platformPosts.rentalMessage(rental!.rentalId, part);
-    if (actor.kind === 'owner') return platformPosts.ownerChat(bot.profileId, part);
-    return platformPosts.directMessage(trigger!.author_id!, part);
-  });
+  const workComplete = answer.text.includes(WORK_COMPLETE_MARKER);
+  const text = answer.text.replaceAll(WORK_COMPLETE_MARKER, '').trim();
+  const posts = postsFor(actor, bot, trigger, text);
 
   const committed = stores.db.transaction(() => {
     const current = stores.turns.get(turn.id);
-    if (current?.status !== 'pending' || loadActor(stores, actorKey).done) return false;
+    const now = loadActor(stores, actorKey);
+    if (current?.status !== 'pending' || now.done) return false;
     const at = isoNow(clock);
-    if (parts.length > 0) {
+    if (posts.length > 0) {
       stores.messages.add({
         actorKey,
         role: 'assistant',
         author: bot.name,
         authorId: bot.profileId,
         externalId: null,
-        content: parts.join('\n\n'),
+        content: text,
         eventTime: clock.now() * 1000,
-        replyTo: turn.message_id,
+        replyTo: lastMessageId,
       });
     }
     posts.forEach((post, part) => stores.outbox.add({ actorKey, botId: bot.profileId, turnId: turn.id, part, ...post, at }));
-    stores.turns.finish(turn.id, 'done', parts.length === 0 ? 'empty answer: nothing posted' : `${parts.length} part(s)`, at);
+    for (const other of merged) stores.turns.mergeInto(other.id, turn.id, at);
+    stores.turns.finish(turn.id, 'done', posts.length === 0 ? `${answer.source}: nothing posted` : `${answer.source}: ${posts.length} part(s)`, at);
+    scheduleWork(deps, bot, now, turn, workComplete, at, log);
     return true;
   })();
   if (!committed) {
     log.info('turn dropped: the actor ended while it ran');
     return 'cancelled';
   }
-  log.info({ kind: turn.kind, parts: parts.length }, 'turn done');
+  log.info({ parts: posts.length, source: answer.source, merged: merged.length, stoppedBy: answer.stoppedBy }, 'turn done');
   return 'done';
 }
 
-/** The model's answer, or the bot's fallback reply when no model is configured or it fails. */
-async function answer(
+async function answerTurn(
   deps: RuntimeDeps,
   bot: Bot,
-  priority: number,
+  actor: ActorState,
   turn: TurnRow,
-  messages: ReturnType<typeof buildChatMessages>,
+  trigger: MessageRow | undefined,
+  messageCount: number,
   log: Logger,
-): Promise<string> {
-  if (deps.model.kind === 'fallback') return fallbackReply(bot, turn.kind);
-  try {
-    const result = await deps.queues.runLlm(bot, priority, () =>
-      deps.model.complete({ model: bot.model, messages, maxTokens: bot.maxTokens }),
-    );
-    if (result.text.trim() !== '') return result.text;
-    log.warn({ model: bot.model }, 'the model answered with nothing; posting the fallback reply');
-  } catch (err) {
-    log.warn({ err, model: bot.model }, 'the model failed; posting the fallback reply');
+  onPosted: () => void,
+): Promise<Answer> {
+  // The owner's plain commands (status, pause, resume, help) are answered without the model.
+  const command = actor.kind === 'owner' && trigger ? parseOwnerCommand(trigger.content) : null;
+  if (command) {
+    const result = applyOwnerCommand(command, {
+      botName: bot.name,
+      paused: deps.stores.notices.paused(bot.profileId),
+      model: bot.model,
+      llm: deps.model.kind,
+      activeRentals: deps.stores.actors.rentalsOf(bot.profileId, isoNow(deps.clock)).filter((r) => r.done === 0).length,
+      pendingWork: deps.stores.inbox.pendingCount(),
+      today: (({ calls, costUsd }) => ({ calls, costUsd }))(deps.stores.llmCalls.forBotDay(bot.profileId, isoNow(deps.clock).slice(0, 10))),
+    });
+    if (result.changed) deps.stores.notices.setPaused(bot.profileId, result.paused, isoNow(deps.clock));
+    log.info({ command: result.command, paused: result.paused }, 'owner command');
+    return { text: result.reply, source: 'model', stoppedBy: 'owner_command' };
   }
-  return fallbackReply(bot, turn.kind);
+
+  // A turn that was interrupted (the process died during it) is redone once; after that the
+  // fallback reply goes out, so a crash loop cannot leave the renter without an answer.
+  if (turn.attempts >= deps.settings.maxTurnAttempts) {
+    log.warn({ attempts: turn.attempts + 1 }, 'this turn was interrupted before; posting the fallback reply');
+    return { text: fallbackReply(bot, turn.kind), source: 'fallback' };
+  }
+  const tools = deps.toolsFor(bot);
+  const messages = buildChatMessages({
+    botName: bot.name,
+    persona: bot.persona,
+    channel: actor.kind,
+    turnKind: turn.kind,
+    transcript: deps.stores.messages.transcript(actor.key, trigger?.id ?? turn.message_id),
+    rental: rentalContext(actor),
+    ownerId: bot.ownerId,
+    now: deps.clock.now(),
+    toolRules: toolRulesForPrompt(tools, actor.kind === 'events' ? 'event' : actor.kind),
+    mergedMessages: messageCount,
+  });
+  const context = createTurnToolContext(deps, bot, actor, turn, trigger, onPosted);
+  return produceAnswer(deps, {
+    bot,
+    actorKey: actor.key,
+    turnKind: turn.kind,
+    priority: actor.kind === 'rental' ? PRIORITY.rental : PRIORITY.conversation,
+    messages,
+    context,
+    log,
+  });
 }
 
-export function fallbackReply(bot: Bot, kind: TurnKind): string {
-  if (kind === 'greet') return bot.fallback.greeting;
-  if (kind === 'wrap_up') return bot.fallback.wrap_up;
-  return bot.fallback.reply;
+/**
+ * Autonomous work (a rental with pre-loaded instructions): after a step, the next one is queued
+ * unless the model said the task is complete, the step limit is reached, the rental is wrapping
+ * up, or a renter message is already waiting (its reply carries the work on).
+ */
+function scheduleWork(deps: RuntimeDeps, bot: Bot, actor: ActorState, turn: TurnRow, complete: boolean, at: string, log: Logger): void {
+  const rental = rentalContext(actor);
+  if (!rental?.instructions || actor.snapshot.value !== 'active' || turn.kind === 'wrap_up') return;
+  if (complete) {
+    deps.stores.notices.once(actor.key, 'work_complete', at);
+    return;
+  }
+  if (deps.stores.notices.given(actor.key, 'work_complete') || deps.stores.turns.hasPending(actor.key, turn.id)) return;
+  if (deps.stores.turns.countKind(actor.key, 'work') >= bot.work.max_work_steps) return;
+  deps.stores.turns.add({ actorKey: actor.key, botId: bot.profileId, kind: 'work', messageId: null, at });
+  log.info('queued the next step of the renter task');
 }

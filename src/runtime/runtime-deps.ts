@@ -2,7 +2,10 @@
 import type { Logger } from 'pino';
 import type { Bot } from '../config/bot-config.js';
 import type { BotRegistry } from '../config/bot-registry.js';
+import type { PriceTable } from '../context/costs.js';
 import type { ChatModel } from '../llm/chat-model.js';
+import type { ToolSet } from '../tools/resolve-bot-tools.js';
+import type { PlatformRequestFn } from '../tools/tool-context.js';
 import type { PlatformClient } from '../platform/platform-client.js';
 import type { BotQueues } from '../queue/bot-queues.js';
 import type { Clock } from '../time.js';
@@ -32,4 +35,9 @@ export interface RuntimeDeps extends ActorCore {
   model: ChatModel;
   queues: BotQueues;
   platformFor(bot: Bot): PlatformClient;
+  /** The tools the bot's file allows (empty when none). */
+  toolsFor(bot: Bot): ToolSet;
+  /** The guarded platform request function tools use. */
+  toolPlatformFor(bot: Bot): PlatformRequestFn;
+  prices: PriceTable;
 }

@@ -2,6 +2,7 @@
 import { createActorStore } from '../store/actor-store.js';
 import { createApiUsageStore } from '../store/api-usage-store.js';
 import { createDeadLetterStore, createInboxStore } from '../store/inbox-store.js';
+import { createLlmCallStore, createNoticeStore } from '../store/llm-call-store.js';
 import { createMessageStore } from '../store/message-store.js';
 import type { Db } from '../store/open-database.js';
 import { createOutboxStore } from '../store/outbox-store.js';
@@ -19,6 +20,8 @@ export function createStores(db: Db) {
     outbox: createOutboxStore(db),
     timers: createTimerStore(db),
     apiUsage: createApiUsageStore(db),
+    llmCalls: createLlmCallStore(db),
+    notices: createNoticeStore(db),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

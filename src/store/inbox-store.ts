@@ -43,11 +43,15 @@ export function createInboxStore(db: Db) {
   const finish = db.prepare(`UPDATE inbox SET status = ?, note = ?, processed_at = ? WHERE seq = ?`);
   const pendingActors = db.prepare(`SELECT DISTINCT actor_key FROM inbox WHERE status = 'pending' AND actor_key IS NOT NULL`);
   const count = db.prepare(`SELECT count(*) AS n FROM inbox WHERE status = 'pending'`);
+  const bySeq = db.prepare(`SELECT * FROM inbox WHERE seq = ?`);
 
   return {
     /** Commits the event; returns false when its dedupe key was already there. */
     insert(event: NewInboxEvent): boolean {
       return insert.run({ note: null, ...event }).changes === 1;
+    },
+    get(seq: number): InboxRow | undefined {
+      return bySeq.get(seq) as InboxRow | undefined;
     },
     nextPending(actorKey: string): InboxRow | undefined {
       return nextPending.get(actorKey) as InboxRow | undefined;

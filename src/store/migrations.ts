@@ -114,6 +114,32 @@ const MIGRATIONS: string[] = [
   -- Rentals the reconciler has looked at, so a discovered rental is announced once.
   ALTER TABLE actors ADD COLUMN last_reconciled_at INTEGER;
   `,
+  `
+  -- A turn that answers other events (not a chat message) points at its inbox row; a reply turn
+  -- merged into a later one (messages that arrived while a turn ran) points at that turn.
+  ALTER TABLE turns ADD COLUMN inbox_seq INTEGER;
+  ALTER TABLE turns ADD COLUMN merged_into INTEGER;
+
+  -- One row per model call: tokens and cost, per rental (actor), per bot, per day.
+  CREATE TABLE llm_calls (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id            TEXT NOT NULL,
+    actor_key         TEXT NOT NULL,
+    model             TEXT NOT NULL,
+    prompt_tokens     INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cost_usd          REAL NOT NULL,
+    priced            INTEGER NOT NULL,
+    day               TEXT NOT NULL,
+    at                TEXT NOT NULL
+  );
+  CREATE INDEX llm_calls_by_actor ON llm_calls (actor_key);
+  CREATE INDEX llm_calls_by_bot_day ON llm_calls (bot_id, day);
+
+  -- Things said once per actor (e.g. "the budget is spent"), and the owner's pause switch per bot.
+  CREATE TABLE notices (actor_key TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (actor_key, kind));
+  CREATE TABLE bot_state (bot_id TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
+  `,
 ];
 
 export function migrate(db: Db): void {

@@ -10,11 +10,13 @@ export interface TurnRow {
   message_id: number | null;
   status: 'pending' | 'done' | 'cancelled';
   attempts: number;
+  inbox_seq: number | null;
+  merged_into: number | null;
 }
 
 export function createTurnStore(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO turns (actor_key, bot_id, kind, message_id, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
+    `INSERT INTO turns (actor_key, bot_id, kind, message_id, inbox_seq, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
   );
   const next = db.prepare(`SELECT * FROM turns WHERE actor_key = ? AND status = 'pending' ORDER BY id LIMIT 1`);
   const get = db.prepare(`SELECT * FROM turns WHERE id = ?`);
@@ -24,9 +26,26 @@ export function createTurnStore(db: Db) {
     `UPDATE turns SET status = 'cancelled', note = ?, finished_at = ? WHERE actor_key = ? AND status = 'pending'`,
   );
   const pendingActors = db.prepare(`SELECT DISTINCT actor_key FROM turns WHERE status = 'pending'`);
+  const laterReplies = db.prepare(`SELECT * FROM turns WHERE actor_key = ? AND status = 'pending' AND kind = 'reply' AND id > ? ORDER BY id`);
+  const merge = db.prepare(`UPDATE turns SET status = 'done', merged_into = ?, note = ?, finished_at = ? WHERE id = ? AND status = 'pending'`);
+  const countKind = db.prepare(`SELECT count(*) AS n FROM turns WHERE actor_key = ? AND kind = ? AND status = 'done'`);
+  const hasPending = db.prepare(`SELECT 1 FROM turns WHERE actor_key = ? AND status = 'pending' AND id != ?`);
   return {
-    add(turn: { actorKey: string; botId: string; kind: TurnKind; messageId: number | null; at: string }): number {
-      return Number(insert.run(turn.actorKey, turn.botId, turn.kind, turn.messageId, turn.at).lastInsertRowid);
+    add(turn: { actorKey: string; botId: string; kind: TurnKind; messageId: number | null; inboxSeq?: number | null; at: string }): number {
+      return Number(insert.run(turn.actorKey, turn.botId, turn.kind, turn.messageId, turn.inboxSeq ?? null, turn.at).lastInsertRowid);
+    },
+    /** Pending reply turns after this one: the messages that arrived while it waited or ran. */
+    laterReplies(actorKey: string, afterId: number): TurnRow[] {
+      return laterReplies.all(actorKey, afterId) as TurnRow[];
+    },
+    mergeInto(id: number, into: number, at: string): boolean {
+      return merge.run(into, `merged into turn ${into}`, at, id).changes === 1;
+    },
+    countKind(actorKey: string, kind: TurnKind): number {
+      return (countKind.get(actorKey, kind) as { n: number }).n;
+    },
+    hasPending(actorKey: string, exceptId: number): boolean {
+      return hasPending.get(actorKey, exceptId) !== undefined;
     },
     next(actorKey: string): TurnRow | undefined {
       return next.get(actorKey) as TurnRow | undefined;

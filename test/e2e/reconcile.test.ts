@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startStack } from '../helpers/stack.js';
+import { completingScript, startStack } from '../helpers/stack.js';
 import { FIXTURE_BOT_ID, waitFor } from '../helpers/test-host.js';
 
 const FAST_POLL = { TIMER_TICK_MS: '50', RECONCILE_INTERVAL_MS: '100', RECONCILE_IDLE_INTERVAL_MS: '100', NOTIFICATIONS_INTERVAL_MS: '0' };
@@ -10,7 +10,7 @@ const settle = async (s: Awaited<ReturnType<typeof startStack>>, ms = 400) => {
 
 describe('reconciliation: webhooks are hints', () => {
   it('discovers an auto-started rental (no rental_request) by polling and answers its instructions once', async () => {
-    const s = await startStack({ env: FAST_POLL });
+    const s = await startStack({ env: FAST_POLL, script: completingScript });
     const rental = s.sim.autoStartRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30, instructions: 'Summarise the attached RFC in five bullets.' });
     expect(s.sim.deliveries.filter((d) => d.url.includes('/webhooks/'))).toEqual([]);
     await waitFor('the first reply', () => s.botMessages(rental.id).length >= 1);
@@ -41,7 +41,7 @@ describe('reconciliation: webhooks are hints', () => {
   });
 
   it('does not answer the queue-confirm instructions twice (event and first chat message)', async () => {
-    const s = await startStack({ env: FAST_POLL });
+    const s = await startStack({ env: FAST_POLL, script: completingScript });
     const rental = s.sim.queueConfirmRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30, instructions: 'Rank the three proposals.' });
     await waitFor('the first reply', () => s.botMessages(rental.id).length >= 1);
     await settle(s, 600);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_BOT_ID } from '../helpers/test-host.js';
-import { startStack } from '../helpers/stack.js';
+import { completingScript, startStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/test-host.js';
 
 describe('a rental from request to end, on the emulator', () => {
@@ -70,12 +70,12 @@ describe('a rental from request to end, on the emulator', () => {
   });
 
   it('starts on pre-loaded instructions at once for a queue-confirmed rental', async () => {
-    const s = await startStack();
+    const s = await startStack({ script: completingScript });
     const rental = s.sim.queueConfirmRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30, instructions: 'Rank the three vendor proposals.' });
     await waitFor('the first reply', () => s.botMessages(rental.id).length === 1);
     const system = s.model!.requests[0]!.body.messages[0].content as string;
     expect(system).toContain("## The renter's pre-loaded instructions\nRank the three vendor proposals.");
-    expect(s.model!.requests[0]!.body.messages.at(-1).content).toMatch(/start working on the pre-loaded instructions right away/);
+    expect(s.model!.requests[0]!.body.messages.at(-1).content).toMatch(/post a short numbered plan .* carry out step 1 right away/);
   });
 });
 

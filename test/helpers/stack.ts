@@ -32,6 +32,12 @@ export const answerScript: FakeModelScript = (request) => {
   return { content: `answer to: ${lastUser?.content.replace(/^\[[^\]]+\] /, '') ?? '(nothing)'}` };
 };
 
+/** Like answerScript, but every answer also says the renter's task is complete (no further work steps). */
+export const completingScript: FakeModelScript = async (request, index) => {
+  const reply = await answerScript(request, index);
+  return 'content' in reply ? { ...reply, content: `${reply.content}\n[work complete]` } : reply;
+};
+
 export async function startStack(options: {
   script?: FakeModelScript;
   noModel?: boolean;

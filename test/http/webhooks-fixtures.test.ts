@@ -31,8 +31,8 @@ const EXPECTED: Record<string, { status: number; kind?: string; actorKey?: strin
   'rental_queue_joined.json': { status: 403 },
   'rental_queue_started.json': { status: 403 },
 };
-// Everything else is a standard event for the bot that no actor acts on yet: stored, 200.
-const expectedFor = (name: string) => EXPECTED[name] ?? { status: 200, kind: 'bot', actorKey: null };
+// Everything else is a standard event for the bot: its events actor applies the bot's event policy.
+const expectedFor = (name: string) => EXPECTED[name] ?? { status: 200, kind: 'bot', actorKey: `events:${FIXTURE_BOT_ID}` };
 
 describe('every platform fixture at the bot webhook URL', () => {
   it('covers one payload per event, owner copies and both webhook.test shapes', () => {

@@ -91,9 +91,11 @@ describe('webhook refusals', () => {
     odd.event = 'robot_uprising';
     const response = await t.post(t.bots[0]!, odd);
     expect(response.status).toBe(200);
-    const row = t.host.stores.db.prepare('SELECT event, status FROM inbox').get();
-    expect(row).toEqual({ event: 'robot_uprising', status: 'stored' });
     expect(t.logs.some((line) => line.includes('robot_uprising') && line.includes('"level":40'))).toBe(true);
+    await t.host.runtime.whenIdle();
+    const row = t.host.stores.db.prepare('SELECT event, status, note FROM inbox').get() as { event: string; status: string; note: string };
+    expect(row).toMatchObject({ event: 'robot_uprising', status: 'done' });
+    expect(row.note).toMatch(/^policy log/);
   });
 });
 

@@ -1,0 +1,97 @@
+/**
+ * The words of one turn: the agent loop (model + the bot's allowed tools) inside the bot's
+ * queues and budgets, every model call's tokens and cost recorded; or the fallback reply when
+ * no model is configured or it fails; or nothing once a spent budget has been announced.
+ */
+import type { Logger } from 'pino';
+import { runAgentLoop, type BudgetVerdict } from '../agent/run-agent-loop.js';
+import type { TurnKind } from '../actors/rental-machine.js';
+import type { Bot } from '../config/bot-config.js';
+import { costRecord } from '../context/costs.js';
+import { contextWindowFor, windowFitter } from '../context/token-budget.js';
+import type { ChatMessage } from '../llm/chat-model.js';
+import { toToolDefinition } from '../tools/tool.js';
+import type { ToolContext } from '../tools/tool-context.js';
+import { isoNow } from '../time.js';
+import type { RuntimeDeps } from './runtime-deps.js';
+
+export interface Answer {
+  text: string;
+  source: 'model' | 'fallback' | 'budget';
+  /** The model's stop reason, for logs. */
+  stoppedBy?: string;
+}
+
+export const BUDGET_SPENT_MESSAGE =
+  'This rental has used up the AI budget its owner set, so I cannot do more model work in it. The owner can raise the budget; I am sorry for the interruption.';
+export const DAILY_BUDGET_SPENT_MESSAGE =
+  "I have reached today's AI budget set by my owner, so I cannot give a full answer until tomorrow (UTC). Sorry about that.";
+
+export function fallbackReply(bot: Bot, kind: TurnKind): string {
+  if (kind === 'greet') return bot.fallback.greeting;
+  if (kind === 'wrap_up') return bot.fallback.wrap_up;
+  return bot.fallback.reply;
+}
+
+/** Whether the rental's or the bot's daily budget is spent, and what to say. */
+export function budgetVerdict(deps: RuntimeDeps, bot: Bot, actorKey: string): BudgetVerdict {
+  const perRental = bot.budget.per_rental_usd;
+  if (perRental !== undefined && actorKey.startsWith('rental:') && deps.stores.llmCalls.forActor(actorKey).costUsd >= perRental) {
+    return { stop: true, message: BUDGET_SPENT_MESSAGE };
+  }
+  const perDay = bot.budget.per_day_usd;
+  const day = isoNow(deps.clock).slice(0, 10);
+  if (perDay !== undefined && deps.stores.llmCalls.forBotDay(bot.profileId, day).costUsd >= perDay) {
+    return { stop: true, message: DAILY_BUDGET_SPENT_MESSAGE };
+  }
+  return { stop: false };
+}
+
+export async function produceAnswer(
+  deps: RuntimeDeps,
+  input: { bot: Bot; actorKey: string; turnKind: TurnKind; priority: number; messages: ChatMessage[]; context: ToolContext; log: Logger },
+): Promise<Answer> {
+  const { bot, actorKey, log } = input;
+  if (deps.model.kind === 'fallback') return { text: fallbackReply(bot, input.turnKind), source: 'fallback' };
+
+  // A spent budget is announced once per actor; after that the bot stays silent, calling no model.
+  const spent = budgetVerdict(deps, bot, actorKey);
+  if (spent.stop) return announceBudget(deps, actorKey, spent.message, log);
+
+  const tools = deps.toolsFor(bot);
+  const definitions = [...tools.values()].map(toToolDefinition);
+  try {
+    const result = await runAgentLoop({
+      model: { complete: (request) => deps.queues.runLlm(bot, input.priority, () => deps.model.complete(request)) },
+      modelName: bot.model,
+      maxTokens: bot.maxTokens,
+      messages: input.messages,
+      tools,
+      context: input.context,
+      maxSteps: bot.agent.max_steps,
+      maxOutputChars: bot.agent.max_output_chars,
+      maxToolResultChars: bot.agent.max_tool_result_chars,
+      fitMessages: windowFitter({ contextWindow: bot.work.context_window ?? contextWindowFor(bot.model), maxTokens: bot.maxTokens, tools: definitions }),
+      beforeModelCall: () => budgetVerdict(deps, bot, actorKey),
+      onModelResult: (call) => {
+        deps.stores.llmCalls.add(costRecord({ botId: bot.profileId, actorKey, model: call.model || bot.model, usage: call.usage, at: isoNow(deps.clock) }, deps.prices));
+      },
+      log,
+    });
+    if (result.stoppedBy === 'budget') return announceBudget(deps, actorKey, result.text, log);
+    if (result.stoppedBy === 'model_error' && result.text.trim() === '') throw result.error ?? new Error('the model failed');
+    if (result.stoppedBy === 'step_limit') log.warn({ steps: result.steps }, 'the step limit ended this turn; posting the best answer so far');
+    if (result.text.trim() !== '') return { text: result.text, source: 'model', stoppedBy: result.stoppedBy };
+    log.warn({ model: bot.model }, 'the model answered with nothing; posting the fallback reply');
+  } catch (err) {
+    if (input.context.signal?.aborted) throw err;
+    log.warn({ err, model: bot.model }, 'the model failed; posting the fallback reply');
+  }
+  return { text: fallbackReply(bot, input.turnKind), source: 'fallback' };
+}
+
+function announceBudget(deps: RuntimeDeps, actorKey: string, message: string, log: Logger): Answer {
+  const first = deps.stores.notices.once(actorKey, 'budget', isoNow(deps.clock));
+  log.warn({ first }, 'the budget is spent: no model call');
+  return { text: first ? message : '', source: 'budget' };
+}
