@@ -231,7 +231,9 @@ describe('crash recovery', () => {
       const platformMessage = sim.rentalMessages(message.rentalId).find((m) => m.content === message.content)!;
       const replies = db
         .prepare(
-          `SELECT count(DISTINCT t.id) AS n FROM turns t JOIN messages m ON m.id = t.message_id JOIN outbox o ON o.turn_id = t.id
+          // A reply turn merged into a later one (messages that arrived together) is answered by that turn.
+          `SELECT count(DISTINCT coalesce(t.merged_into, t.id)) AS n FROM turns t JOIN messages m ON m.id = t.message_id
+           JOIN outbox o ON o.turn_id = coalesce(t.merged_into, t.id)
            WHERE m.external_id = ? AND o.status = 'sent'`,
         )
         .get(platformMessage.id) as { n: number };
