@@ -9,7 +9,7 @@ import { rentalActorKey } from '../actors/actor-keys.js';
 import type { Bot } from '../config/bot-config.js';
 import { PRIORITY } from '../queue/bot-queues.js';
 import { applyActorEvent, loadActor } from '../runtime/apply-actor-event.js';
-import { readRental } from '../runtime/rental-clock.js';
+import { readRental, rentalInfoEvent } from '../runtime/rental-clock.js';
 import type { RuntimeDeps } from '../runtime/runtime-deps.js';
 import { diffTranscript } from './diff-transcript.js';
 import { recoverFromNotifications } from './recover-notifications.js';
@@ -71,17 +71,8 @@ export function createReconciler(deps: RuntimeDeps, settings: ReconcileSettings,
       const known = deps.stores.actors.get(key);
       if (known?.done) continue;
       if (!known) log.info({ actorKey: key }, 'found an active rental the platform never announced (auto-start queue or a lost rental_request)');
-      const expiresAt = rental.expires_at ? new Date(rental.expires_at).toISOString() : null;
-      deps.stores.db.transaction(() =>
-        applyActorEvent(deps, key, {
-          type: 'rental.info',
-          renterId: rental.renter_id,
-          ownerId: rental.owner_id ?? null,
-          expiresAt,
-          ended: false,
-          reopened: expiresAt !== null && Date.parse(expiresAt) - deps.clock.now() > deps.settings.rentalWarningMs,
-        }),
-      )();
+      // Listed as active: the sweep ran just before this answer (§3.2), so it is not ended.
+      deps.stores.db.transaction(() => applyActorEvent(deps, key, rentalInfoEvent(deps, { ...rental, status: 'active' })))();
     }
     const active = new Set((pending.active_rentals ?? []).map((rental) => rentalActorKey(bot.profileId, rental.id)));
     for (const { actor_key: key } of rentalsToWatch(bot)) {

@@ -7,10 +7,28 @@ import type { Logger } from 'pino';
 import type { Bot } from '../config/bot-config.js';
 import { PlatformError } from '../errors.js';
 import { PRIORITY } from '../queue/bot-queues.js';
+import type { ActorEvent } from '../actors/route-inbox-event.js';
 import { applyActorEvent, loadActor, rentalContext } from './apply-actor-event.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
 export type RentalReadVerdict = 'known' | 'unknown' | 'gone';
+
+/** The actor event for a rental row read from the platform (GET /api/rentals/{id} or pending). */
+export function rentalInfoEvent(
+  deps: Pick<RuntimeDeps, 'clock' | 'settings'>,
+  rental: { renter_id: string; owner_id?: string | null; expires_at: string | null; status?: string },
+): Extract<ActorEvent, { type: 'rental.info' }> {
+  const expiresAt = rental.expires_at ? new Date(rental.expires_at).toISOString() : null;
+  return {
+    type: 'rental.info',
+    renterId: rental.renter_id,
+    ownerId: rental.owner_id ?? null,
+    expiresAt,
+    ended: rental.status === 'ended',
+    // Ends later than the warning window from now: an extension puts a wrapped-up rental back to work.
+    reopened: expiresAt !== null && Date.parse(expiresAt) - deps.clock.now() > deps.settings.rentalWarningMs,
+  };
+}
 
 /**
  * GET /api/rentals/{id} and tell the actor. 'gone' when the platform does not know the rental
@@ -25,17 +43,7 @@ export async function readRental(deps: RuntimeDeps, bot: Bot, actorKey: string, 
     if (rental.bot_id && rental.bot_id !== bot.profileId) {
       throw new PlatformError('GET', `/rentals/${context.rentalId}`, 'the rental belongs to another bot', { status: 403 });
     }
-    const expiresAt = rental.expires_at ? new Date(rental.expires_at).toISOString() : null;
-    deps.stores.db.transaction(() =>
-      applyActorEvent(deps, actorKey, {
-        type: 'rental.info',
-        renterId: rental.renter_id,
-        ownerId: rental.owner_id ?? null,
-        expiresAt,
-        ended: rental.status === 'ended',
-        reopened: expiresAt !== null && Date.parse(expiresAt) - deps.clock.now() > deps.settings.rentalWarningMs,
-      }),
-    )();
+    deps.stores.db.transaction(() => applyActorEvent(deps, actorKey, rentalInfoEvent(deps, rental)))();
     return 'known';
   } catch (err) {
     if (err instanceof PlatformError && (err.status === 404 || err.status === 403)) {
