@@ -4,6 +4,7 @@
  * credit transfers) are deliberately absent from this client.
  */
 import { PlatformError } from '../errors.js';
+import { createPlatformSender } from './send-platform-request.js';
 
 export interface PlatformRental {
   id: string;
@@ -53,47 +54,18 @@ export interface PlatformRequest {
 }
 
 export function createPlatformClient(options: PlatformClientOptions) {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const send = createPlatformSender(options);
 
-  /** `path` is relative to the API base and starts with `/` (e.g. `/rentals/<id>`). */
+  /** `path` is relative to the API base and starts with `/` (e.g. `/rentals/<id>`). Throws PlatformError unless 2xx. */
   async function request<T>({ method, path, body, signal }: PlatformRequest): Promise<T> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
     options.onRequest?.();
-    try {
-      response = await doFetch(`${baseUrl}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${options.apiKey}`,
-          Accept: 'application/json',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        redirect: 'error',
-      });
-    } catch (cause) {
-      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : `unreachable (${(cause as Error).message})`;
-      throw new PlatformError(method, path, reason, { cause });
+    const reply = await send({ method, path, body, ...(signal ? { signal } : {}) });
+    if (reply.status < 200 || reply.status >= 300) {
+      const error = (reply.body as { error?: unknown } | null)?.error;
+      const message = typeof error === 'string' ? error : typeof reply.body === 'string' ? reply.body.slice(0, 300) : '';
+      throw new PlatformError(method, path, `${reply.status} ${message}`.trim(), { status: reply.status });
     }
-    const text = await response.text().catch(() => '');
-    if (!response.ok) {
-      let message = text.slice(0, 300) || response.statusText;
-      try {
-        const parsed = JSON.parse(text) as { error?: unknown };
-        if (typeof parsed.error === 'string') message = parsed.error;
-      } catch {
-        // not JSON: keep the raw text
-      }
-      throw new PlatformError(method, path, `${response.status} ${message}`, { status: response.status });
-    }
-    try {
-      return (text === '' ? {} : JSON.parse(text)) as T;
-    } catch (cause) {
-      throw new PlatformError(method, path, `answered ${response.status} with a body that is not JSON`, { status: response.status, cause });
-    }
+    return (reply.body ?? {}) as T;
   }
 
   return {

@@ -2,7 +2,7 @@
  * The platform request function tools get: one bot's key, every HTTP status returned rather than thrown,
  * and the guard always in front. The runtime builds one per bot (or per turn) and puts it in the ToolContext.
  */
-import { PlatformError } from '../errors.js';
+import { createPlatformSender } from '../platform/send-platform-request.js';
 import { guardPlatformRequest, type PlatformGuardPolicy } from './guard-platform-request.js';
 import type { PlatformCall, PlatformReply, PlatformRequestFn } from './tool-context.js';
 
@@ -22,43 +22,9 @@ export interface ToolPlatformOptions extends PlatformGuardPolicy {
 }
 
 export function createToolPlatform(options: ToolPlatformOptions): PlatformRequestFn {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const sendNow = createPlatformSender(options);
   const schedule = options.schedule ?? (<T>(run: () => Promise<T>) => run());
-
-  const send = ({ method, path, body, signal }: PlatformCall): Promise<PlatformReply> =>
-    schedule(async () => {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      let response: Response;
-      try {
-        response = await doFetch(`${baseUrl}${path}`, {
-          method,
-          headers: {
-            Authorization: `Bearer ${options.apiKey}`,
-            Accept: 'application/json',
-            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          // The platform answers directly; a redirect would turn a POST into a GET (CONTRACT §1.4).
-          redirect: 'error',
-        });
-      } catch (cause) {
-        if (signal?.aborted) throw cause;
-        const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : `unreachable (${(cause as Error).message})`;
-        throw new PlatformError(method, path, reason, { cause });
-      }
-      const text = await response.text().catch(() => '');
-      let parsed: unknown = text === '' ? null : text;
-      try {
-        if (text !== '') parsed = JSON.parse(text);
-      } catch {
-        // not JSON: the raw text is the body
-      }
-      return { status: response.status, body: parsed };
-    });
-
+  const send = (call: PlatformCall): Promise<PlatformReply> => schedule(() => sendNow(call));
   return guardPlatformRequest(send, options);
 }
 
