@@ -110,7 +110,7 @@ export const EventOverridesSchema = z.record(z.string(), EventOverrideSchema).su
       ctx.addIssue({ code: 'custom', path: [event], message: `"${event}" is handled by the rental and owner-chat actors and cannot be overridden` });
       continue;
     }
-    const known = EVENT_FIELDS[event];
+    const known = Object.hasOwn(EVENT_FIELDS, event) ? EVENT_FIELDS[event] : undefined;
     if (override.action === 'template' && known) {
       const unknown = templateFields(override.template).filter((field) => !known.includes(field));
       if (unknown.length > 0) {
@@ -199,7 +199,8 @@ export function resolveEventAction(event: string, eventData: unknown, overrides:
   if (event === 'service_request' && data.role === 'buyer') {
     return log('a copy for the bot as buyer: the seller acts on it (CONTRACT §6.7 item 6)');
   }
-  const override = overrides[event];
+  // Own keys only: an event named `toString` or `__proto__` must not find Object.prototype.
+  const override = Object.hasOwn(overrides, event) ? overrides[event] : undefined;
   const chosen = override ?? defaultEventOverride(event, data);
   const why = override ? 'bot file override' : defaultReason(event);
 
@@ -252,7 +253,7 @@ function targetFor(event: string, data: Data, to: 'sender' | 'owner'): ReplyTarg
     credits_received: 'from_id',
     sponsor_offer: 'sponsor_id',
   };
-  const field = senderField[event];
+  const field = Object.hasOwn(senderField, event) ? senderField[event] : undefined;
   const toId = field ? string(data[field]) : undefined;
   return toId ? { kind: 'dm', toId } : null;
 }

@@ -4,6 +4,7 @@
  * effects are stored. Events other than chat (follows, sales, post replies…) and DMs first go
  * through the bot's event policy: ignored, logged, or answered by the bot's events actor.
  */
+import Database from 'better-sqlite3';
 import { eventsActorKey, parseActorKey } from '../actors/actor-keys.js';
 import { routeInboxEvent } from '../actors/route-inbox-event.js';
 import { resolveEventAction, type EventAction } from '../agent/event-policies.js';
@@ -18,6 +19,21 @@ export type ProcessOutcome =
   | { kind: 'processed'; turnsStarted: number; turnsFor: string; cancelled: boolean };
 
 export function processNextInboxEvent(deps: RuntimeDeps, actorKey: string): ProcessOutcome {
+  try {
+    return processNext(deps, actorKey);
+  } catch (err) {
+    // The database failing is worth retrying; anything else is this event's own problem, and it
+    // must not block every later event of the actor: it is set aside, loudly.
+    if (err instanceof Database.SqliteError) throw err;
+    const row = deps.stores.inbox.nextPending(actorKey);
+    if (!row) throw err;
+    deps.stores.inbox.finish(row.seq, 'ignored', `could not be processed: ${err instanceof Error ? err.message : String(err)}`, isoNow(deps.clock));
+    deps.log.error({ err, seq: row.seq, event: row.event, actorKey }, 'an event could not be processed; set aside so the events after it go on');
+    return { kind: 'processed', turnsStarted: 0, turnsFor: actorKey, cancelled: false };
+  }
+}
+
+function processNext(deps: RuntimeDeps, actorKey: string): ProcessOutcome {
   const { stores, clock, log } = deps;
   return stores.db.transaction((): ProcessOutcome => {
     const row = stores.inbox.nextPending(actorKey);

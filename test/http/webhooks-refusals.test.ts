@@ -151,3 +151,47 @@ describe('storage failures', () => {
     expect(after).toMatchObject({ status: 200, body: { duplicate: false } });
   });
 });
+
+describe('event names that collide with JavaScript built-ins', () => {
+  it('processes an event named toString or __proto__ like any unknown event, and the events after it', async () => {
+    const t = await startTestHost({});
+    for (const name of ['toString', '__proto__', 'constructor']) {
+      const odd = fixture('new_follower.json');
+      odd.event = name;
+      odd.data.id = crypto.randomUUID();
+      odd.data.created_at = '1970-01-01T00:00:00.000001+00:00';
+      expect((await t.post(t.bots[0]!, odd)).status).toBe(200);
+    }
+    await t.post(t.bots[0]!, fixture('new_follower.json'));
+    await t.host.runtime.whenIdle();
+    expect(t.host.stores.inbox.pendingCount()).toBe(0);
+    const rows = t.host.stores.db.prepare(`SELECT event, status FROM inbox ORDER BY seq`).all();
+    expect(rows).toEqual([
+      { event: 'toString', status: 'done' },
+      { event: '__proto__', status: 'done' },
+      { event: 'constructor', status: 'done' },
+      { event: 'new_follower', status: 'done' },
+    ]);
+  });
+});
+
+describe('a stored event that cannot be processed', () => {
+  it('is set aside with a note instead of blocking the events after it', async () => {
+    const t = await startTestHost({});
+    const key = `events:${t.bots[0]!.profileId}`;
+    // A row damaged on disk: it was acknowledged, but its body no longer parses.
+    t.host.stores.db
+      .prepare(
+        `INSERT INTO inbox (dedupe_key, bot_id, event, kind, actor_key, event_time, received_at, body, status)
+         VALUES ('n:damaged', ?, 'new_follower', 'bot', ?, 1, '1970-01-01T00:00:00Z', '{"event":', 'pending')`,
+      )
+      .run(t.bots[0]!.profileId, key);
+    await t.post(t.bots[0]!, fixture('new_follower.json'));
+    await t.host.runtime.whenIdle();
+    const rows = t.host.stores.db.prepare(`SELECT dedupe_key, status, note FROM inbox ORDER BY seq`).all() as { dedupe_key: string; status: string; note: string }[];
+    expect(rows[0]).toMatchObject({ dedupe_key: 'n:damaged', status: 'ignored' });
+    expect(rows[0]!.note).toMatch(/^could not be processed: /);
+    expect(rows[1]!.status).toBe('done');
+    expect(t.logs.some((l) => l.includes('set aside so the events after it go on'))).toBe(true);
+  });
+});
