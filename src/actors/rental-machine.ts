@@ -19,6 +19,8 @@ export interface RentalContext {
   ownerId: string | null;
   /** ISO time the platform says the rental ends; null until read from GET /api/rentals/{id}. */
   expiresAt: string | null;
+  /** ISO time the rental started, once read from the platform. */
+  startedAt?: string | null;
   instructions: string | null;
   instructionsHandled: boolean;
   endedReason: string | null;
@@ -33,7 +35,15 @@ export type RentalEvent =
    * The rental row as read from the platform. `reopened`: it now ends later than the warning
    * window from now (an extension), so a wrapped-up rental goes back to work.
    */
-  | { type: 'rental.info'; renterId: string; ownerId: string | null; expiresAt: string | null; ended: boolean; reopened: boolean }
+  | {
+      type: 'rental.info';
+      renterId: string;
+      ownerId: string | null;
+      expiresAt: string | null;
+      startedAt?: string | null;
+      ended: boolean;
+      reopened: boolean;
+    }
   /** The host's own clock: the warning window has begun (whether or not the platform warned). */
   | { type: 'rental.clock_warning' }
   /** The host's own clock: expires_at has passed (the platform sends no rental_ended for this). */
@@ -63,7 +73,9 @@ export const rentalMachine = setup({
       return { renterId: event.renterId, instructions: event.instructions ?? context.instructions };
     }),
     rememberInfo: assign(({ event, context }) => {
-      if (event.type === 'rental.info') return { renterId: event.renterId, ownerId: event.ownerId, expiresAt: event.expiresAt };
+      if (event.type === 'rental.info') {
+        return { renterId: event.renterId, ownerId: event.ownerId, expiresAt: event.expiresAt, startedAt: event.startedAt ?? context.startedAt ?? null };
+      }
       if (event.type === 'rental.ending_soon') {
         return {
           renterId: context.renterId ?? event.renterId,

@@ -12,6 +12,9 @@ import type { MessageRow } from '../store/message-store.js';
 /** Owner chat takes 5000 characters after trim, like DMs (CONTRACT §3.5). */
 const OWNER_CHAT_LIMIT = 5000;
 
+/** How the renter's pre-loaded instructions are labelled in their user turn. */
+export const PRELOADED_LABEL = "[renter's pre-loaded instructions]";
+
 /** The last line of an autonomous work step that finished the renter's task. */
 export const WORK_COMPLETE_MARKER = '[work complete]';
 
@@ -38,11 +41,13 @@ export function messageLimitFor(channel: ActorKind): number {
 
 export function buildChatMessages(input: TurnContextInput): ChatMessage[] {
   const system = [input.persona.trim(), '', '## How this platform works', ...platformRules(input)];
-  const instructions = input.rental?.instructions?.trim();
-  if (input.channel === 'rental' && instructions) {
-    system.push('', "## The renter's pre-loaded instructions", instructions);
-  }
   const messages: ChatMessage[] = [{ role: 'system', content: system.join('\n') }];
+  // The renter wrote the pre-loaded instructions: they go in a user turn like any renter text,
+  // first, unless the transcript already holds them as the rental's opening chat message.
+  const instructions = input.rental?.instructions?.trim();
+  if (input.channel === 'rental' && instructions && !input.transcript.some((row) => row.role === 'user' && row.content.trim() === instructions)) {
+    messages.push({ role: 'user', content: `${PRELOADED_LABEL} ${instructions}` });
+  }
   for (const row of input.transcript) {
     messages.push(row.role === 'assistant' ? { role: 'assistant', content: row.content } : { role: 'user', content: `[${speakerLabel(row, input)}] ${row.content}` });
   }
@@ -58,6 +63,7 @@ function platformRules(input: TurnContextInput): string[] {
     rules.push(
       '- This is a paid rental chat: the renter pays for every minute, so be useful at once and keep answers focused.',
       '- Messages are labelled by who wrote them: [renter] is the person renting you; [owner] is your owner, whose instructions take precedence.',
+      ...(input.rental?.instructions ? [`- The renter left pre-loaded instructions for this rental: the user message labelled ${PRELOADED_LABEL}.`] : []),
       `- One chat message holds at most ${limit} characters; a longer answer is split into several messages.`,
       `- ${timeLeftLine(input)}`,
     );

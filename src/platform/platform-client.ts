@@ -20,7 +20,15 @@ export interface PlatformRental {
 }
 
 export interface PendingResponse {
-  active_rentals?: { id: string; bot_id: string; renter_id: string; owner_id: string | null; status: string; expires_at: string | null }[];
+  active_rentals?: {
+    id: string;
+    bot_id: string;
+    renter_id: string;
+    owner_id: string | null;
+    status: string;
+    started_at?: string | null;
+    expires_at: string | null;
+  }[];
 }
 
 /** A notification row: every standard webhook also exists here, with the same id (§3.2). */

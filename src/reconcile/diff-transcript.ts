@@ -20,6 +20,13 @@ export interface DiffOutcome {
   startedOnInstructions: boolean;
 }
 
+/** Instructions are inserted in the same database call that creates the rental. */
+const OPENING_WINDOW_MS = 2000;
+
+function writtenAtStart(createdAt: string, startedAt: string | null): boolean {
+  return startedAt !== null && Math.abs(Date.parse(createdAt) - Date.parse(startedAt)) <= OPENING_WINDOW_MS;
+}
+
 export async function diffTranscript(deps: RuntimeDeps, bot: Bot, actorKey: string): Promise<DiffOutcome> {
   const outcome: DiffOutcome = { recovered: 0, startedOnInstructions: false };
   const context = rentalContext(loadActor(deps.stores, actorKey));
@@ -33,9 +40,15 @@ export async function diffTranscript(deps: RuntimeDeps, bot: Bot, actorKey: stri
     const current = rentalContext(actor)!;
     if (actor.done) break;
     const knownInstructions = current.instructionsHandled && current.instructions?.trim() === message.content.trim();
-    // A rental the host never saw requested (auto-start, or a lost rental_request) whose first
-    // chat message is the renter's: those are the pre-loaded instructions. Start on them.
-    const opening = index === 0 && actor.snapshot.value === 'requested' && message.sender_id === current.renterId;
+    // A rental the host never saw requested whose first chat message is the renter's, written
+    // the moment the rental started: an auto-start (or queue-confirm) rental's pre-loaded
+    // instructions (§4.3). A direct rental's first message comes later, typed by a person, and
+    // is answered as a message.
+    const opening =
+      index === 0 &&
+      actor.snapshot.value === 'requested' &&
+      message.sender_id === current.renterId &&
+      writtenAtStart(message.created_at, current.startedAt ?? null);
     if (knownInstructions || opening) {
       deps.stores.db.transaction(() => {
         deps.stores.messages.add({

@@ -16,7 +16,7 @@ export type RentalReadVerdict = 'known' | 'unknown' | 'gone';
 /** The actor event for a rental row read from the platform (GET /api/rentals/{id} or pending). */
 export function rentalInfoEvent(
   deps: Pick<RuntimeDeps, 'clock' | 'settings'>,
-  rental: { renter_id: string; owner_id?: string | null; expires_at: string | null; status?: string },
+  rental: { renter_id: string; owner_id?: string | null; expires_at: string | null; started_at?: string | null; status?: string },
 ): Extract<ActorEvent, { type: 'rental.info' }> {
   const expiresAt = rental.expires_at ? new Date(rental.expires_at).toISOString() : null;
   return {
@@ -24,6 +24,7 @@ export function rentalInfoEvent(
     renterId: rental.renter_id,
     ownerId: rental.owner_id ?? null,
     expiresAt,
+    startedAt: rental.started_at ? new Date(rental.started_at).toISOString() : null,
     ended: rental.status === 'ended',
     // Ends later than the warning window from now: an extension puts a wrapped-up rental back to work.
     reopened: expiresAt !== null && Date.parse(expiresAt) - deps.clock.now() > deps.settings.rentalWarningMs,

@@ -17,7 +17,8 @@ describe('reconciliation: webhooks are hints', () => {
     await settle(s);
     expect(s.botMessages(rental.id)).toHaveLength(1);
     const first = s.model!.requests[0]!.body.messages as { role: string; content: string }[];
-    expect(first[0]!.content).toContain("## The renter's pre-loaded instructions\nSummarise the attached RFC in five bullets.");
+    expect(first.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['[renter] Summarise the attached RFC in five bullets.']);
+    expect(first[0]!.content).not.toContain('Summarise the attached RFC');
     expect(s.host.logs.some((l) => l.includes('found an active rental the platform never announced'))).toBe(true);
   });
 
@@ -38,6 +39,21 @@ describe('reconciliation: webhooks are hints', () => {
     expect(answer.status).toBe(200);
     await settle(s);
     expect(s.botMessages(rental.id)).toHaveLength(2);
+  });
+
+  it('answers the first message of a direct rental it never heard of as a message, not as instructions', async () => {
+    const s = await startStack({ env: FAST_POLL });
+    // The host misses both the rental_request and the first message (say, during a deploy).
+    s.sim.faults.dropBoth = 1;
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30 });
+    s.advance(5000); // the renter types for a few seconds
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'hi! quick one: what is BM25?' });
+    await s.sim.waitForDeliveries();
+    s.sim.faults.dropBoth = 0;
+    await waitFor('the reply', () => s.botMessages(rental.id).length >= 1);
+    await settle(s, 600);
+    expect(s.botMessages(rental.id)).toEqual(['answer to: hi! quick one: what is BM25?']);
+    for (const request of s.model!.requests) expect(request.body.messages[0].content).not.toContain('BM25');
   });
 
   it('does not answer the queue-confirm instructions twice (event and first chat message)', async () => {

@@ -73,8 +73,10 @@ describe('a rental from request to end, on the emulator', () => {
     const s = await startStack({ script: completingScript });
     const rental = s.sim.queueConfirmRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30, instructions: 'Rank the three vendor proposals.' });
     await waitFor('the first reply', () => s.botMessages(rental.id).length === 1);
-    const system = s.model!.requests[0]!.body.messages[0].content as string;
-    expect(system).toContain("## The renter's pre-loaded instructions\nRank the three vendor proposals.");
+    const messages = s.model!.requests[0]!.body.messages as { role: string; content: string }[];
+    // Renter-written text: a user turn, never the system prompt.
+    expect(messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(["[renter's pre-loaded instructions] Rank the three vendor proposals."]);
+    expect(messages[0]!.content).not.toContain('Rank the three vendor proposals.');
     expect(s.model!.requests[0]!.body.messages.at(-1).content).toMatch(/post a short numbered plan .* carry out step 1 right away/);
   });
 });
