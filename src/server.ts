@@ -21,6 +21,7 @@ import { loadBotTools, type ToolSet } from './tools/resolve-bot-tools.js';
 import type { PlatformRequestFn } from './tools/tool-context.js';
 import { configureFailpoints } from './runtime/failpoints.js';
 import { createHostRuntime, type HostRuntime } from './runtime/host-runtime.js';
+import type { RuntimeDeps } from './runtime/runtime-deps.js';
 import { createStores, type Stores } from './runtime/stores.js';
 import { createReconciler, DEFAULT_RECONCILE_SETTINGS, type Reconciler } from './reconcile/reconciler.js';
 import { openDatabase } from './store/open-database.js';
@@ -46,6 +47,8 @@ export interface Host {
   stores: Stores;
   runtime: HostRuntime;
   reconciler: Reconciler;
+  /** What the workers run on (for diagnostics and tests). */
+  deps: RuntimeDeps;
   log: Logger;
   /** Stops taking webhooks, lets running work finish up to `graceMs`, closes the database. */
   stop(graceMs?: number): Promise<void>;
@@ -102,9 +105,9 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     }
     return platform;
   };
-  const queues = createBotQueues({ hostLlmConcurrency: env.LLM_MAX_CONCURRENCY });
+  const queues = createBotQueues({ hostLlmConcurrency: env.LLM_MAX_CONCURRENCY, hostLlmRequestsPerMinute: env.LLM_REQUESTS_PER_MINUTE });
   const settings = { rentalWarningMs: env.RENTAL_WARNING_MS, timerTickMs: env.TIMER_TICK_MS, maxTurnAttempts: 2 };
-  const runtimeDeps = {
+  const runtimeDeps: RuntimeDeps = {
     stores,
     clock,
     log,
@@ -171,6 +174,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     stores,
     runtime,
     reconciler,
+    deps: runtimeDeps,
     log,
     stop(graceMs = 8000) {
       stopping ??= (async () => {

@@ -20,6 +20,9 @@ export const RETRY_MAX_MS = 60_000;
 
 export type SendOutcome = { kind: 'none' } | { kind: 'sent' | 'failed' | 'ended' | 'settled' } | { kind: 'wait'; untilMs: number };
 
+/** Thrown inside the platform queue when the rental ended or expired while the post waited. */
+class PostNoLongerDue extends Error {}
+
 export function retryDelayMs(attempts: number): number {
   return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1), RETRY_MAX_MS);
 }
@@ -65,14 +68,21 @@ export async function sendNextPost(deps: RuntimeDeps, actorKey: string): Promise
   failpoint('before-post');
   const priority = isRental ? PRIORITY.rental : PRIORITY.conversation;
   try {
-    await deps.queues.runPlatform(bot, priority, () =>
-      deps.platformFor(bot).request({ method: row.method as 'POST', path: row.path, body: JSON.parse(row.body) }),
-    );
+    await deps.queues.runPlatform(bot, priority, () => {
+      // The post may have waited in the bot's rate limit: look at the rental again right before it goes.
+      if (isRental && (loadActor(stores, actorKey).done || pastExpiry(deps, actorKey))) throw new PostNoLongerDue();
+      return deps.platformFor(bot).request({ method: row.method as 'POST', path: row.path, body: JSON.parse(row.body) });
+    });
     failpoint('after-post-before-mark');
     stores.outbox.markSent(row.id, isoNow(clock));
     log.info({ path: row.path, part: row.part }, 'posted to the platform');
     return { kind: 'sent' };
   } catch (err) {
+    if (err instanceof PostNoLongerDue) {
+      if (stores.outbox.next(actorKey)?.id === row.id) stores.outbox.markRetry(row.id, clock.now(), 'the rental reached its end while the post waited');
+      await settleRentalClock(deps, actorKey, 'expire', log);
+      return loadActor(stores, actorKey).done ? { kind: 'ended' } : { kind: 'settled' };
+    }
     if (err instanceof PlatformError && err.rentalEnded && isRental) {
       stores.db.transaction(() => {
         stores.outbox.markFailed(row.id, err.message);

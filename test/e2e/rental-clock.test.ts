@@ -71,3 +71,41 @@ describe('the host owns the rental clock', () => {
     await waitFor('the end', () => (s.host.host.stores.db.prepare(`SELECT done FROM actors WHERE kind = 'rental'`).get() as { done: number }).done === 1);
   });
 });
+
+describe('a post that waited in the rate limit', () => {
+  it('is not sent once the rental has reached expires_at while it waited', async () => {
+    const s = await startStack({ env: QUIET });
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30 });
+    await waitFor('the greeting', () => s.botMessages(rental.id).length === 1);
+    await s.host.host.runtime.whenIdle();
+    const key = `rental:${FIXTURE_BOT_ID}:${rental.id}`;
+    const { host } = s.host;
+    host.stores.outbox.add({
+      actorKey: key,
+      botId: FIXTURE_BOT_ID,
+      turnId: null,
+      part: 0,
+      method: 'POST',
+      path: `/rentals/${rental.id}/messages`,
+      body: { content: 'a late reply' },
+      at: new Date().toISOString(),
+    });
+    // The bot's platform queue holds the post until the rental is over (time moves while it waits).
+    const deps = {
+      ...host.deps,
+      queues: {
+        ...host.deps.queues,
+        runPlatform: <T>(bot: Parameters<typeof host.deps.queues.runPlatform>[0], priority: number, task: () => Promise<T>) =>
+          host.deps.queues.runPlatform(bot, priority, async () => {
+            s.advance(31 * 60_000);
+            return task();
+          }),
+      },
+    };
+    const { sendNextPost } = await import('../../src/runtime/send-outbox.js');
+    const outcome = await sendNextPost(deps, key);
+    expect(outcome.kind).toBe('ended');
+    expect(s.botMessages(rental.id)).toHaveLength(1);
+    expect(s.rentalPosts(rental.id).filter((p) => p.status === 201)).toHaveLength(1);
+  });
+});
