@@ -48,6 +48,10 @@ function classifyStandard(body: unknown, bot: Bot): AcceptedWebhook {
   if (!isActedOnEvent(event)) return { ...base, kind: 'bot', actorKey: eventsActorKey(bot.profileId) };
 
   const fields = parseOr422(EventDataSchemas[event], row.data ?? {}, `the fields of ${event} at data.data`, ['data', 'data']);
+  // Only the owner can write in the owner chat; a body naming someone else was not sent by the platform.
+  if (event === 'owner_message' && bot.ownerId && fields.owner_id !== bot.ownerId) {
+    throw new WebhookRejectedError(403, 'AA_WEBHOOK_RECIPIENT', `owner_message from ${String(fields.owner_id)}, who is not this bot's owner`);
+  }
   return { ...base, kind: 'bot', actorKey: actorKeyFor(event, fields, bot) };
 }
 

@@ -19,6 +19,7 @@ import { failpoint } from './failpoints.js';
 import { fallbackReply, produceAnswer, type Answer } from './produce-answer.js';
 import { readRental } from './rental-clock.js';
 import { runEventTurn } from './run-event-turn.js';
+import { verifyMessages } from './verify-messages.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 import { createTurnToolContext, postsFor } from './turn-tool-context.js';
 
@@ -54,7 +55,20 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string, onPosted:
   }
 
   // Messages that arrived while the previous turn ran are answered together (reply_policy merge).
-  const merged = turn.kind === 'reply' && bot.work.reply_policy === 'merge' ? stores.turns.laterReplies(actorKey, turn.id) : [];
+  let merged = turn.kind === 'reply' && bot.work.reply_policy === 'merge' ? stores.turns.laterReplies(actorKey, turn.id) : [];
+  if (turn.kind === 'reply') {
+    const rows = [turn, ...merged].flatMap((t) => (t.message_id === null ? [] : [stores.messages.get(t.message_id)!]));
+    const confirmed = await verifyMessages(deps, bot, actor, rows);
+    if (confirmed) {
+      const forged = (t: TurnRow) => t.message_id !== null && !confirmed.has(t.message_id);
+      for (const other of merged.filter(forged)) stores.turns.finish(other.id, 'cancelled', 'the message is not on the platform (forged?)', isoNow(clock));
+      merged = merged.filter((t) => !forged(t));
+      if (forged(turn)) {
+        log.warn('a message to answer is not in the conversation on the platform: not answering it (forged webhook?)');
+        return cancel('the message is not on the platform (forged?)');
+      }
+    }
+  }
   const lastMessageId = [turn, ...merged].reduce<number | null>((max, t) => (t.message_id !== null && (max === null || t.message_id > max) ? t.message_id : max), null);
   const trigger = lastMessageId === null ? undefined : stores.messages.get(lastMessageId);
   if (actor.kind === 'dm' && !trigger?.author_id) return cancel('a DM reply needs the message it answers');
