@@ -42,8 +42,10 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string, onPosted:
   const log = deps.log.child({ bot: bot.name, actorKey, turnId: turn.id, kind: turn.kind });
   // Near the end no new work starts: the wrap-up says what remains.
   if (turn.kind === 'work' && actor.snapshot.value !== 'active') return cancel('the rental is wrapping up: no new work');
-  stores.turns.markStarted(turn.id);
-  if (actor.kind === 'events') return runEventTurn(deps, bot, actor, turn, log, onPosted);
+  if (actor.kind === 'events') {
+    stores.turns.markStarted(turn.id);
+    return runEventTurn(deps, bot, actor, turn, log, onPosted);
+  }
 
   // A direct rental_request carries no expiry (§2.2), and a forged event names a rental that is
   // not this bot's: read the rental before the first turn spends any tokens.
@@ -157,6 +159,9 @@ async function answerTurn(
     mergedMessages: messageCount,
   });
   const context = createTurnToolContext(deps, bot, actor, turn, trigger, onPosted);
+  // Counted when the model is about to be asked, so only an interruption of the model call (a
+  // crash) counts as an attempt, not a database hiccup earlier in the turn.
+  deps.stores.turns.markStarted(turn.id);
   return produceAnswer(deps, {
     bot,
     actorKey: actor.key,
