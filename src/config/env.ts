@@ -24,6 +24,8 @@ export const EnvSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** Host-wide cap on concurrent model calls, across all bots. */
   LLM_MAX_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** Host-wide cap on model calls started per rolling minute, across all bots (the provider's RPM limit); 0 = no cap. */
+  LLM_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   /** Model prices (USD per million tokens) as JSON, e.g. {"llama3.1":{"input_per_mtok":0,"output_per_mtok":0}}; adds to the built-in OpenAI prices. */
   LLM_PRICES_JSON: optionalText.transform((text, ctx) => {
     if (text === undefined) return undefined;

@@ -5,11 +5,17 @@
  */
 import type { Bot } from '../config/bot-config.js';
 import type { Stores } from '../runtime/stores.js';
+import type { NewInboxEvent } from '../store/inbox-store.js';
 import type { AcceptedWebhook } from './classify-webhook.js';
 
 /** Returns false when the dedupe key was already stored. Throws when the database cannot write. */
 export function storeWebhook(stores: Stores, bot: Bot, accepted: AcceptedWebhook, raw: string, receivedAt: string, note?: string): boolean {
-  return stores.inbox.insert({
+  return stores.inbox.insert(inboxRowFor(bot, accepted, raw, receivedAt, note));
+}
+
+/** The inbox row for a classified webhook (the webhook route commits it through its commit queue). */
+export function inboxRowFor(bot: Bot, accepted: AcceptedWebhook, raw: string, receivedAt: string, note?: string): NewInboxEvent {
+  return {
     dedupeKey: accepted.dedupeKey,
     botId: bot.profileId,
     event: accepted.event,
@@ -20,7 +26,7 @@ export function storeWebhook(stores: Stores, bot: Bot, accepted: AcceptedWebhook
     body: raw,
     status: needsActor(accepted) ? 'pending' : 'stored',
     ...(note ? { note } : {}),
-  });
+  };
 }
 
 /** Events for the bot that an actor acts on; owner copies, tests and unknown events are only kept. */

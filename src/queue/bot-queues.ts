@@ -1,10 +1,12 @@
 /**
  * Rate limits as p-queues: per bot, one queue for model calls (its concurrency and
  * requests-per-minute from the bot file) and one for platform calls; a host-wide queue caps
- * model calls across all bots. Rental turns outrank DMs and owner chat in every queue.
+ * model calls across all bots, in flight and, optionally, started per rolling minute (the
+ * provider's cap). Rental turns outrank DMs and owner chat in every queue.
  */
 import PQueue from 'p-queue';
 import type { Bot } from '../config/bot-config.js';
+import { createSlidingWindowLimit } from './sliding-window-limit.js';
 
 export const PRIORITY = { rental: 10, conversation: 0 } as const;
 
@@ -13,8 +15,25 @@ interface BotLanes {
   platform: PQueue;
 }
 
-export function createBotQueues(options: { hostLlmConcurrency: number }) {
+export interface BotQueuesOptions {
+  /** Model calls in flight across all bots. */
+  hostLlmConcurrency: number;
+  /** Model calls started per rolling minute across all bots; 0 or undefined: no cap. */
+  hostLlmRequestsPerMinute?: number;
+  /** The length of that minute: shorter only in time-compressed runs. @default 60000 */
+  minuteMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export function createBotQueues(options: BotQueuesOptions) {
   const hostLlm = new PQueue({ concurrency: options.hostLlmConcurrency });
+  const minuteMs = options.minuteMs ?? 60_000;
+  // The provider counts arrivals, which trail our starts by a network delay that varies: a
+  // margin of 1/60 of the window (1 s a minute) keeps its window from ever seeing one too many.
+  const hostRate = options.hostLlmRequestsPerMinute
+    ? createSlidingWindowLimit({ limit: options.hostLlmRequestsPerMinute, windowMs: minuteMs + minuteMs / 60, ...(options.now ? { now: options.now } : {}) })
+    : undefined;
   const lanes = new Map<string, BotLanes>();
 
   function lanesFor(bot: Bot): BotLanes {
@@ -32,14 +51,18 @@ export function createBotQueues(options: { hostLlmConcurrency: number }) {
   return {
     /** Runs a model call within the bot's limits and the host-wide cap. */
     runLlm<T>(bot: Bot, priority: number, task: () => Promise<T>): Promise<T> {
-      return lanesFor(bot).llm.add(() => hostLlm.add(task, { priority }), { priority });
+      // The rate is taken inside the host slot, right before the call: the slots are handed out
+      // by priority, so a rental turn waits behind at most `hostLlmConcurrency` earlier calls.
+      const start = hostRate ? () => hostRate.acquire().then(task) : task;
+      return lanesFor(bot).llm.add(() => hostLlm.add(start, { priority }), { priority });
     },
     runPlatform<T>(bot: Bot, priority: number, task: () => Promise<T>): Promise<T> {
       return lanesFor(bot).platform.add(task, { priority });
     },
     /** Waiting and running model calls, host-wide. */
     stats(): { llmRunning: number; llmWaiting: number } {
-      return { llmRunning: hostLlm.pending, llmWaiting: hostLlm.size };
+      const waitingForRate = hostRate?.waiting ?? 0;
+      return { llmRunning: hostLlm.pending - waitingForRate, llmWaiting: hostLlm.size + waitingForRate };
     },
     async onIdle(): Promise<void> {
       await Promise.all([hostLlm.onIdle(), ...[...lanes.values()].flatMap((lane) => [lane.llm.onIdle(), lane.platform.onIdle()])]);

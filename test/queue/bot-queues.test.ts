@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bot } from '../../src/config/bot-config.js';
 import { createBotQueues, PRIORITY } from '../../src/queue/bot-queues.js';
 
@@ -45,5 +45,36 @@ describe('LLM queues', () => {
     };
     await Promise.all(['b1', 'b2', 'b3', 'b4', 'b5'].flatMap((id) => [0, 1].map(() => queues.runLlm(bot(id, 2), PRIORITY.rental, hostTask))));
     expect(hostPeak).toBe(3);
+  });
+});
+
+describe('host-wide requests per minute', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('starts at most the cap in any rolling minute across 50 bots, and the full cap every minute under overload', async () => {
+    vi.useFakeTimers();
+    const queues = createBotQueues({ hostLlmConcurrency: 8, hostLlmRequestsPerMinute: 60 });
+    const bots = Array.from({ length: 50 }, (_, i) => bot(`bot-${i}`, 2));
+    const t0 = Date.now();
+    const starts: number[] = [];
+    const calls = bots.flatMap((b) => Array.from({ length: 4 }, () => queues.runLlm(b, PRIORITY.rental, async () => void starts.push(Date.now() - t0))));
+    expect(calls).toHaveLength(200);
+
+    await vi.advanceTimersByTimeAsync(3 * 61_000 + 500);
+    expect(starts).toHaveLength(200);
+    const mostInAnyMinute = Math.max(...starts.map((start) => starts.filter((t) => t >= start && t < start + 60_000).length));
+    expect(mostInAnyMinute).toBe(60);
+    // Each minute (plus the 1 s margin for network delay) starts a full 60: nothing of the cap is left unused.
+    expect([0, 1, 2].map((m) => starts.filter((t) => t >= m * 61_000 && t < (m + 1) * 61_000).length)).toEqual([60, 60, 60]);
+    await Promise.all(calls);
+  });
+
+  it('has no per-minute cap unless one is set', async () => {
+    const queues = createBotQueues({ hostLlmConcurrency: 4 });
+    let started = 0;
+    await Promise.all(Array.from({ length: 100 }, (_, i) => queues.runLlm(bot(`b${i % 10}`, 2), PRIORITY.rental, async () => void started++)));
+    expect(started).toBe(100);
   });
 });

@@ -9,7 +9,8 @@ import type { BotRegistry } from '../../config/bot-registry.js';
 import { WebhookRejectedError } from '../../errors.js';
 import { classifyWebhook } from '../../ingress/classify-webhook.js';
 import { isKnownEvent } from '../../ingress/known-events.js';
-import { needsActor, storeWebhook } from '../../ingress/store-webhook.js';
+import { createInboxCommitQueue } from '../../ingress/inbox-commit-queue.js';
+import { inboxRowFor, needsActor } from '../../ingress/store-webhook.js';
 import { failpoint } from '../../runtime/failpoints.js';
 import type { HostRuntime } from '../../runtime/host-runtime.js';
 import type { Stores } from '../../runtime/stores.js';
@@ -27,6 +28,8 @@ export interface WebhookRouteDeps {
 }
 
 export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
+  // Concurrent webhooks share one transaction; each is answered only after it has committed.
+  const commits = createInboxCommitQueue(deps.stores);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
@@ -63,7 +66,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
 
     let inserted: boolean;
     try {
-      inserted = storeWebhook(deps.stores, bot, accepted, raw, receivedAt);
+      inserted = await commits.insert(inboxRowFor(bot, accepted, raw, receivedAt));
     } catch (err) {
       // Never 2xx for an event that is not on disk: the platform retries once, 30 s later.
       log.error({ err, event: accepted.event }, 'could not store the webhook; answering 503 so the platform retries');
