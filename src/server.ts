@@ -180,8 +180,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
       stopping ??= (async () => {
         clearInterval(checkpoint);
         const closing = app.close();
-        await reconciler.stop();
-        const drained = await runtime.stop(graceMs);
+        const [drained] = await Promise.all([runtime.stop(graceMs), reconciler.stop(Math.min(graceMs, 2000))]);
         await closing;
         if (!drained) log.warn('shutdown grace period over: unfinished turns stay in the database and run at the next start');
         db.close();

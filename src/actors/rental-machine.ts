@@ -99,7 +99,15 @@ export const rentalMachine = setup({
     hasNewInstructions: ({ context, event }) =>
       event.type === 'rental.request' && !context.instructionsHandled && !!(event.instructions ?? context.instructions),
     platformSaysEnded: ({ event }) => event.type === 'rental.info' && event.ended,
-    extended: ({ event }) => event.type === 'rental.info' && !event.ended && event.reopened,
+    // An extension: expires_at moved later than the host knew, far enough to be worth more work.
+    // (Not just "more than the window left": the platform may have warned earlier than the host would.)
+    extended: ({ context, event }) =>
+      event.type === 'rental.info' &&
+      !event.ended &&
+      event.reopened &&
+      event.expiresAt !== null &&
+      context.expiresAt !== null &&
+      Date.parse(event.expiresAt) > Date.parse(context.expiresAt),
   },
 }).createMachine({
   id: 'rental',

@@ -89,18 +89,20 @@ export function createReconciler(deps: RuntimeDeps, settings: ReconcileSettings,
 
   async function runDue(bot: Bot): Promise<void> {
     const now = deps.clock.now();
-    const next = due.get(bot.profileId) ?? { pending: now, notifications: now };
-    due.set(bot.profileId, next);
+    // When each loop last ran; the interval is decided now, so a bot that was idle at its last
+    // poll and has a rental since is polled at the busy interval, not after the idle one.
+    const last = due.get(bot.profileId) ?? { pending: -Infinity, notifications: -Infinity };
+    due.set(bot.profileId, last);
     const factor = capFactor(bot);
     if (!Number.isFinite(factor)) return;
     const busy = rentalsToWatch(bot).length > 0;
     const interval = (busy ? settings.pendingIntervalMs : settings.idleIntervalMs) * factor;
-    if (now >= next.pending && (busy || settings.idleIntervalMs > 0)) {
-      next.pending = now + interval;
+    if ((busy || settings.idleIntervalMs > 0) && now >= last.pending + interval) {
+      last.pending = now;
       await reconcileBot(bot);
     }
-    if (settings.notificationsIntervalMs > 0 && now >= next.notifications) {
-      next.notifications = now + settings.notificationsIntervalMs * factor;
+    if (settings.notificationsIntervalMs > 0 && now >= last.notifications + settings.notificationsIntervalMs * factor) {
+      last.notifications = now;
       await recoverFromNotifications(deps, bot, wake);
     }
   }
@@ -125,9 +127,12 @@ export function createReconciler(deps: RuntimeDeps, settings: ReconcileSettings,
     /** Runs one full reconciliation of a bot now (pending poll and transcript diffs). */
     reconcileNow: reconcileBot,
     recoverNotificationsNow: (bot: Bot) => recoverFromNotifications(deps, bot, wake),
-    async stop(): Promise<void> {
+    /** Stops polling; waits for a poll in progress at most `graceMs` (it may sit behind a rate limit). */
+    async stop(graceMs = 2000): Promise<void> {
       clearInterval(timer);
-      await current;
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([current, new Promise((resolve) => (wait = setTimeout(resolve, graceMs)))]);
+      clearTimeout(wait);
     },
   };
 }

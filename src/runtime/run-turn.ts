@@ -101,7 +101,8 @@ export async function runNextTurn(deps: RuntimeDeps, actorKey: string, onPosted:
     posts.forEach((post, part) => stores.outbox.add({ actorKey, botId: bot.profileId, turnId: turn.id, part, ...post, at }));
     for (const other of merged) stores.turns.mergeInto(other.id, turn.id, at);
     stores.turns.finish(turn.id, 'done', posts.length === 0 ? `${answer.source}: nothing posted` : `${answer.source}: ${posts.length} part(s)`, at);
-    scheduleWork(deps, bot, now, turn, workComplete, at, log);
+    // Autonomous steps need the model: fallback replies would only repeat themselves.
+    if (answer.source === 'model') scheduleWork(deps, bot, now, turn, workComplete, at, log);
     return true;
   })();
   if (!committed) {

@@ -96,13 +96,36 @@ describe('rental machine: the host-owned clock', () => {
   });
 
   it('goes back to work after an extension, and wraps up again near the new end', () => {
-    const result = run([request(), { type: 'rental.clock_warning' }, info('2026-05-04T15:00:00.000Z', true), message(1), { type: 'rental.clock_warning' }]);
+    const result = run([
+      request(),
+      info('2026-05-04T14:15:03.512Z', false),
+      { type: 'rental.clock_warning' },
+      info('2026-05-04T15:00:00.000Z', true),
+      message(1),
+      { type: 'rental.clock_warning' },
+    ]);
     expect(result.effects).toEqual(['turn:greet', 'turn:wrap_up', 'turn:reply', 'turn:wrap_up']);
     expect(result.state).toBe('ending_soon');
   });
 
   it('stays wrapping up when the re-read shows no extension', () => {
     const result = run([request(), { type: 'rental.clock_warning' }, info('2026-05-04T14:15:03.512Z', false)]);
+    expect(result.state).toBe('ending_soon');
+  });
+});
+
+describe('rental machine: an early platform warning', () => {
+  it('is not mistaken for an extension when the rental row is read again', () => {
+    const expiresAt = '2026-05-04T14:15:03.512Z';
+    const result = run([
+      request(),
+      { type: 'rental.info', renterId: RENTER, ownerId: null, expiresAt, ended: false, reopened: true },
+      { ...endingSoon, expiresAt } as RentalEvent,
+      // Re-read: same expires_at, still more than the host's window away.
+      { type: 'rental.info', renterId: RENTER, ownerId: null, expiresAt, ended: false, reopened: true },
+      { type: 'rental.clock_warning' },
+    ]);
+    expect(result.effects).toEqual(['turn:greet', 'turn:wrap_up']);
     expect(result.state).toBe('ending_soon');
   });
 });
