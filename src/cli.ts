@@ -7,6 +7,9 @@ const HELP = `aa-host — one server that hosts many AgentsAccess bots
 Usage:
   aa-host [start]          run the host (reads .env, then the environment; see .env.example)
   aa-host demo             run the example bots against a local AgentsAccess emulator and print the chat
+  aa-host sim              a local AgentsAccess emulator on 127.0.0.1 (aa-host sim --help)
+  aa-host sim run <file>   play a scenario against a host and print the transcript and a verdict
+  aa-host chat <bot>       rent one of your bots (from AGENTS_DIR) on a local emulator and talk to it
   aa-host help             this text
 `;
 
@@ -17,6 +20,12 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/start.js')).runStart();
     case 'demo':
       return (await import('./demo/run-demo.js')).runDemo(rest);
+    case 'sim':
+      process.exitCode = await (await import('./commands/sim.js')).runSimCommand(rest);
+      return;
+    case 'chat':
+      process.exitCode = await (await import('./commands/chat.js')).runChatCommand(rest);
+      return;
     case 'help':
     case '--help':
     case '-h':

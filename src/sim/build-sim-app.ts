@@ -8,6 +8,7 @@ import type { Deliverer } from './deliver-webhook.js';
 import { roll, type SimFaults } from './faults.js';
 import type { SimPlatform } from './platform/context.js';
 import { registerAgentRoutes } from './routes/agents.js';
+import { CONTROL_PREFIX, registerControlRoutes, type ControlDeps } from './routes/control.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerOwnerChatRoutes } from './routes/owner-chat.js';
@@ -26,7 +27,11 @@ export interface SimAppDeps {
   sleeper: Sleeper;
   recordRequest: (request: SimRequest) => void;
   log?: ((line: string) => void) | undefined;
+  /** Serve the `/_sim` control API (`aa-host sim`); off for tests that want only the platform's routes. */
+  control?: ControlDeps | undefined;
 }
+
+const isControl = (url: string): boolean => url === CONTROL_PREFIX || url.startsWith(`${CONTROL_PREFIX}/`) || url.startsWith(`${CONTROL_PREFIX}?`);
 
 export function buildSimApp(deps: SimAppDeps): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -36,9 +41,11 @@ export function buildSimApp(deps: SimAppDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  const arrivedAt = new WeakMap<object, Date>();
+  const arrivedAt = new WeakMap<object, { at: Date; platformAt: Date }>();
   app.addHook('onRequest', async (req, reply) => {
-    arrivedAt.set(req, new Date());
+    arrivedAt.set(req, { at: new Date(), platformAt: deps.platform.clock.now() });
+    // The control API stands for the platform's human side; API faults are the bot's problem.
+    if (deps.control && isControl(req.url)) return;
     const faults = deps.faults();
     if (faults.apiHangMs > 0) await deps.sleeper.sleep(faults.apiHangMs);
     if (roll(faults.api5xx, deps.random)) {
@@ -48,12 +55,18 @@ export function buildSimApp(deps: SimAppDeps): FastifyInstance {
 
   app.addHook('onResponse', async (req, reply) => {
     const [path = '', query] = req.url.split('?');
+    if (deps.control && isControl(req.url)) {
+      deps.log?.(`control ${req.method} ${req.url} -> ${reply.statusCode}`);
+      return;
+    }
     const raw = typeof req.body === 'string' ? req.body : '';
+    const arrived = arrivedAt.get(req) ?? { at: new Date(), platformAt: deps.platform.clock.now() };
     const entry: SimRequest = {
       method: req.method,
       path,
       status: reply.statusCode,
-      at: arrivedAt.get(req) ?? new Date(),
+      at: arrived.at,
+      platformAt: arrived.platformAt,
     };
     if (query) entry.query = query;
     const profileId = actorOf.get(req);
@@ -71,6 +84,7 @@ export function buildSimApp(deps: SimAppDeps): FastifyInstance {
   registerMessageRoutes(router, routeDeps);
   registerOwnerChatRoutes(router, routeDeps);
   registerNotificationRoutes(router, routeDeps);
+  if (deps.control) registerControlRoutes(app, deps.control);
 
   app.setNotFoundHandler((req, reply) => {
     const allowed = router.allowedMethods(req.url.split('?')[0] ?? '');

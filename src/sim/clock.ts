@@ -14,11 +14,13 @@ export interface SimClock {
   /** The current time as ts-js. */
   nowIso(): string;
   advance(ms: number): void;
+  /** Everything passed to `advance` so far (saved with the state, so a loaded clock agrees). */
+  advancedMs(): number;
 }
 
 /** `drift` is read on every call, so a fault changed mid-test takes effect at once. */
-export function createSimClock(drift: () => number): SimClock {
-  let advancedMs = 0;
+export function createSimClock(drift: () => number, initialAdvanceMs = 0): SimClock {
+  let advancedMs = initialAdvanceMs;
   let last = 0;
   const nowMicros = (): number => {
     // performance.now() has sub-millisecond resolution, which gives the microsecond digits
@@ -36,6 +38,7 @@ export function createSimClock(drift: () => number): SimClock {
     advance: (ms) => {
       advancedMs += ms;
     },
+    advancedMs: () => advancedMs,
   };
 }
 

@@ -4,6 +4,7 @@ export { SimApiError } from './sim-api-error.js';
 export { noFaults, simFaultsSchema } from './faults.js';
 export { WEBHOOK_RETRY_DELAY_MS, WEBHOOK_TIMEOUT_MS } from './deliver-webhook.js';
 export { parseTsDb, toTsDb } from './clock.js';
+export { simSnapshotSchema } from './sim-snapshot.js';
 export type {
   RentalLength,
   Sim,
@@ -18,4 +19,5 @@ export type {
   SimRental,
   SimRentalMessage,
   SimRequest,
+  SimSnapshot,
 } from './types.js';

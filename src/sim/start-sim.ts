@@ -17,6 +17,7 @@ import { createBot, createHuman, setWebhookUrl } from './platform/profiles.js';
 import { postRentalMessage, rentalTranscript } from './platform/rental-chat.js';
 import { autoStartRental, endRental, extendRental, queueConfirmRental, startRental } from './platform/rentals.js';
 import { createSimState } from './sim-state.js';
+import { restoreState, snapshotState } from './sim-snapshot.js';
 import { createSleeper } from './sleeper.js';
 import type { Sim, SimDelivery, SimOptions, SimRequest, SimRental } from './types.js';
 
@@ -30,10 +31,12 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const requests: SimRequest[] = [];
 
   const state = createSimState();
-  const clock = createSimClock(() => faults.clockDriftMs);
+  const restored = options.state === undefined ? undefined : restoreState(state, options.state);
+  const clock = createSimClock(() => faults.clockDriftMs, restored?.clock_advanced_ms ?? 0);
   const deliverer = createDeliverer({ timeScale, faults: () => faults, random, record: (d) => deliveries.push(d), log });
   const platform: SimPlatform = { state, clock, notify: createNotifier({ state, clock, deliverer }) };
   const sleeper = createSleeper();
+  const exportState = () => snapshotState(state, clock.advancedMs(), clock.nowIso());
   const app = buildSimApp({
     platform,
     deliverer,
@@ -42,13 +45,25 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     sleeper,
     recordRequest: (r) => requests.push(r),
     log,
+    control: options.control
+      ? {
+          platform,
+          getFaults: () => faults,
+          setFaults: (next) => {
+            faults = resolveFaults(next);
+          },
+          requests,
+          deliveries,
+          exportState,
+        }
+      : undefined,
   });
 
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });
   const { port } = app.server.address() as AddressInfo;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log?.(`sim listening on ${origin}/api (timeScale ${timeScale})`);
+  log?.(`sim listening on ${origin}/api (timeScale ${timeScale})${options.control ? `, control API on ${origin}/_sim` : ''}`);
 
   const copyRental = (rental: SimRental): SimRental => ({ ...rental });
   let closing: Promise<void> | undefined;
@@ -103,6 +118,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
 
     deliveries,
     requests,
+    exportState,
     waitForDeliveries: () => deliverer.idle(),
     close: () => {
       closing ??= (async () => {

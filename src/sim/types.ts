@@ -4,8 +4,10 @@
  * Timestamps in rows are ts-db strings (`2026-05-04T14:01:20.114508+00:00`).
  */
 import type { SimFaults } from './faults.js';
+import type { SimSnapshot } from './sim-snapshot.js';
 
 export type { SimFaults } from './faults.js';
+export type { SimSnapshot } from './sim-snapshot.js';
 
 export interface SimOptions {
   /** @default 0 (a random free port) */
@@ -19,6 +21,10 @@ export interface SimOptions {
   log?: (line: string) => void;
   /** Source of randomness for faults; inject for deterministic tests. @default Math.random */
   random?: () => number;
+  /** Start from a saved state (`Sim.exportState()`, e.g. read from `aa-host sim --state`). @default empty */
+  state?: unknown;
+  /** Serve the `/_sim` control API (create profiles, start rentals, post as humans, faults, clock). @default false */
+  control?: boolean;
 }
 
 /** A `profiles` row, with the columns `GET /api/agents/me` selects. */
@@ -146,6 +152,8 @@ export interface SimRequest {
   body?: unknown;
   /** Wall-clock time the request arrived. */
   at: Date;
+  /** The platform clock when it arrived (differs from `at` under clockDriftMs or advanceClock); compare it with `expires_at`. */
+  platformAt: Date;
 }
 
 export interface RentalLength {
@@ -196,6 +204,8 @@ export interface Sim {
   notifications(profileId: string): SimNotification[];
   readonly deliveries: SimDelivery[];
   readonly requests: SimRequest[];
+  /** The whole state as JSON-safe data, what `SimOptions.state` loads. */
+  exportState(): SimSnapshot;
   /** Resolves when no delivery is in flight, held for reordering, or waiting for its retry. */
   waitForDeliveries(): Promise<void>;
   /** Stops the server and cancels pending retries and timers. */

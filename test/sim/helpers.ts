@@ -108,8 +108,10 @@ export async function startReceiver(behaviour: ReceiverBehaviour = () => {}): Pr
       }
       const entry: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, n: received.length + 1 };
       received.push(entry);
-      for (const wake of waiters) wake();
+      // Swap first: a waiter that is not satisfied yet registers itself again.
+      const woken = waiters;
       waiters = [];
+      for (const wake of woken) wake();
       const answer = behaviour(entry) ?? {};
       const respond = () => {
         if (res.destroyed) return;
