@@ -63,7 +63,8 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
   const dbPath = sqlitePathFromUrl(env.DATABASE_URL);
   const db = openDatabase({ path: dbPath, synchronous: env.SQLITE_SYNCHRONOUS, busyTimeoutMs: env.SQLITE_BUSY_TIMEOUT_MS });
   const stores = createStores(db);
-  const model = createModel(env, log, options.fetch);
+  const queues = createBotQueues({ hostLlmConcurrency: env.LLM_MAX_CONCURRENCY, hostLlmRequestsPerMinute: env.LLM_REQUESTS_PER_MINUTE });
+  const model = createModel(env, log, queues.llmFetch(options.fetch ?? fetch));
 
   const clients = new Map<string, PlatformClient>();
   const platformFor = (bot: Bot): PlatformClient => {
@@ -105,7 +106,6 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     }
     return platform;
   };
-  const queues = createBotQueues({ hostLlmConcurrency: env.LLM_MAX_CONCURRENCY, hostLlmRequestsPerMinute: env.LLM_REQUESTS_PER_MINUTE });
   const settings = { rentalWarningMs: env.RENTAL_WARNING_MS, timerTickMs: env.TIMER_TICK_MS, maxTurnAttempts: 2 };
   const runtimeDeps: RuntimeDeps = {
     stores,

@@ -4,9 +4,10 @@
  * model calls across all bots, in flight and, optionally, started per rolling minute (the
  * provider's cap). Rental turns outrank DMs and owner chat in every queue.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import PQueue from 'p-queue';
 import type { Bot } from '../config/bot-config.js';
-import { createSlidingWindowLimit } from './sliding-window-limit.js';
+import { createSlidingWindowLimit, type Admission } from './sliding-window-limit.js';
 
 export const PRIORITY = { rental: 10, conversation: 0 } as const;
 
@@ -34,6 +35,8 @@ export function createBotQueues(options: BotQueuesOptions) {
   const hostRate = options.hostLlmRequestsPerMinute
     ? createSlidingWindowLimit({ limit: options.hostLlmRequestsPerMinute, windowMs: minuteMs + minuteMs / 60, ...(options.now ? { now: options.now } : {}) })
     : undefined;
+  // Which admission a model call runs under, so its HTTP request can restamp it (llmFetch).
+  const admissions = new AsyncLocalStorage<Admission>();
   const lanes = new Map<string, BotLanes>();
 
   function lanesFor(bot: Bot): BotLanes {
@@ -53,8 +56,19 @@ export function createBotQueues(options: BotQueuesOptions) {
     runLlm<T>(bot: Bot, priority: number, task: () => Promise<T>): Promise<T> {
       // The rate is taken inside the host slot, right before the call: the slots are handed out
       // by priority, so a rental turn waits behind at most `hostLlmConcurrency` earlier calls.
-      const start = hostRate ? () => hostRate.acquire().then(task) : task;
+      const start = hostRate ? () => hostRate.acquire().then((admission) => admissions.run(admission, task)) : task;
       return lanesFor(bot).llm.add(() => hostLlm.add(start, { priority }), { priority });
+    },
+    /**
+     * The fetch the model client should use: a request counts against the per-minute cap from
+     * when it is sent, not from when its call was admitted (the provider counts arrivals, and
+     * the first call's set-up or a busy event loop can come in between).
+     */
+    llmFetch(base: typeof fetch): typeof fetch {
+      return (input, init) => {
+        admissions.getStore()?.restamp();
+        return base(input, init);
+      };
     },
     runPlatform<T>(bot: Bot, priority: number, task: () => Promise<T>): Promise<T> {
       return lanesFor(bot).platform.add(task, { priority });

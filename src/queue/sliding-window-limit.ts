@@ -12,9 +12,18 @@ export interface SlidingWindowLimitOptions {
   now?: () => number;
 }
 
+/** One admitted start. */
+export interface Admission {
+  /**
+   * The request really leaves now, later than it was admitted (work between the two, a busy
+   * event loop): count it from now, so the next ones keep their distance from when it arrives.
+   */
+  restamp(): void;
+}
+
 export interface SlidingWindowLimit {
   /** Resolves when one more start fits in the window; the start is counted from then. */
-  acquire(): Promise<void>;
+  acquire(): Promise<Admission>;
   /** Callers waiting for room. */
   readonly waiting: number;
 }
@@ -24,26 +33,36 @@ export function createSlidingWindowLimit(options: SlidingWindowLimitOptions): Sl
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive, got ${windowMs}`);
   const now = options.now ?? Date.now;
-  /** Start times still inside the window, oldest first; never more than `limit`. */
-  const starts: number[] = [];
-  const waiters: (() => void)[] = [];
+  /** Starts still inside the window, oldest first; never more than `limit`. */
+  let starts: { at: number }[] = [];
+  const waiters: ((admission: Admission) => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
 
   /** Admits waiters while there is room; otherwise wakes up when the oldest start leaves the window. */
   function pump(): void {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     const at = now();
-    while (starts.length > 0 && at - starts[0]! >= windowMs) starts.shift();
+    while (starts.length > 0 && at - starts[0]!.at >= windowMs) starts.shift();
     while (waiters.length > 0 && starts.length < limit) {
-      starts.push(at);
-      waiters.shift()!();
+      const start = { at };
+      starts.push(start);
+      waiters.shift()!({ restamp: () => restamp(start) });
     }
-    if (waiters.length > 0) timer = setTimeout(pump, starts[0]! + windowMs - at);
+    if (waiters.length > 0) timer = setTimeout(pump, starts[0]!.at + windowMs - at);
+  }
+
+  function restamp(start: { at: number }): void {
+    // Every other start was stamped at or before now: this one becomes the newest. (One that
+    // waited so long that it already left the window counts again, as what reaches the provider.)
+    start.at = now();
+    starts = [...starts.filter((s) => s !== start), start];
+    if (timer) pump();
   }
 
   return {
     acquire() {
-      return new Promise<void>((resolve) => {
+      return new Promise<Admission>((resolve) => {
         waiters.push(resolve);
         if (!timer) pump();
       });

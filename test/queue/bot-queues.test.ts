@@ -71,6 +71,27 @@ describe('host-wide requests per minute', () => {
     await Promise.all(calls);
   });
 
+  it('counts a model call against the cap from when its HTTP request is sent, not from its admission', async () => {
+    vi.useFakeTimers();
+    const queues = createBotQueues({ hostLlmConcurrency: 8, hostLlmRequestsPerMinute: 1 });
+    const sent: number[] = [];
+    const t0 = Date.now();
+    const fetchSpy = queues.llmFetch(async () => {
+      sent.push(Date.now() - t0);
+      return new Response('{}');
+    });
+    // The first call spends 5 s between admission and its request (say, the client's first-use set-up).
+    const slow = queues.runLlm(bot('a'), PRIORITY.rental, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return fetchSpy('http://127.0.0.1/v1/chat/completions');
+    });
+    const next = queues.runLlm(bot('b'), PRIORITY.rental, () => fetchSpy('http://127.0.0.1/v1/chat/completions'));
+    await vi.advanceTimersByTimeAsync(70_000);
+    await Promise.all([slow, next]);
+    // 61 s (the minute and its 1 s margin) after the first request left, not after its admission.
+    expect(sent).toEqual([5000, 66_000]);
+  });
+
   it('has no per-minute cap unless one is set', async () => {
     const queues = createBotQueues({ hostLlmConcurrency: 4 });
     let started = 0;

@@ -48,6 +48,19 @@ describe('sliding-window limit', () => {
     expect(mostInAnyWindow).toBe(10);
   });
 
+  it('counts a start from its restamp when the request leaves later than it was admitted', async () => {
+    const limit = createSlidingWindowLimit({ limit: 1, windowMs: 1000 });
+    const t0 = Date.now();
+    const first = await limit.acquire();
+    const admitted = acquireMany(limit, 1);
+    await vi.advanceTimersByTimeAsync(400);
+    first.restamp();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(admitted).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(admitted.map((t) => t - t0)).toEqual([1400]);
+  });
+
   it('admits waiters first come, first served', async () => {
     const limit = createSlidingWindowLimit({ limit: 1, windowMs: 100 });
     const order: string[] = [];
