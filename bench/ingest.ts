@@ -39,7 +39,7 @@ const settled = async () => {};
 const args = parseBenchArgs();
 
 const PLAN = args.quick
-  ? { connections: [32], closedSec: 3, rates: [2000], openMs: 3000, variants: false, profile: process.argv.includes('--profile') }
+  ? { connections: [32], closedSec: 3, rates: [2000], openMs: 3000, variants: process.argv.includes('--variants'), profile: process.argv.includes('--profile') }
   : { connections: [1, 8, 32, 128], closedSec: 8, rates: [500, 1000, 2000, 4000], openMs: 8000, variants: true, profile: true };
 
 /**

@@ -5,7 +5,7 @@
  */
 import { KeyedWorker } from './keyed-worker.js';
 import { settleRentalClock } from './rental-clock.js';
-import { processNextInboxEvent } from './process-inbox-event.js';
+import { processInboxBatch } from './process-inbox-event.js';
 import { runNextTurn } from './run-turn.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 import { sendNextPost } from './send-outbox.js';
@@ -79,10 +79,9 @@ export function createHostRuntime(deps: RuntimeDeps) {
 
   const inbox: KeyedWorker = new KeyedWorker(
     (key) => {
-      const outcome = processNextInboxEvent(deps, key);
-      if (outcome.kind === 'none') return false;
-      if (outcome.turnsStarted > 0) turns.kick(outcome.turnsFor);
-      return true;
+      const batch = processInboxBatch(deps, key);
+      batch.turnsFor.forEach((actor) => turns.kick(actor));
+      return batch.processed > 0;
     },
     onError('inbox', (key) => inbox.kick(key)),
   );

@@ -29,7 +29,9 @@ export class KeyedWorker {
     do {
       this.#again.delete(key);
       try {
-        while (!this.#stopped && (await this.step(key)));
+        // Back to the event loop between steps: a synchronous step (a batch of inbox events)
+        // would otherwise run a whole backlog in microtasks while webhooks wait.
+        while (!this.#stopped && (await this.step(key))) await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         this.onError(key, error);
         return;

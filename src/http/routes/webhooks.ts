@@ -18,6 +18,7 @@ import type { Clock } from '../../time.js';
 import { isoNow } from '../../time.js';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+export const WEBHOOK_ROUTE = '/webhooks/:token';
 
 export interface WebhookRouteDeps {
   stores: Stores;
@@ -33,10 +34,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
-  app.post<{ Params: { token: string } }>('/webhooks/:token', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+  app.post<{ Params: { token: string } }>(WEBHOOK_ROUTE, { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const bot = deps.bots.byToken(request.params.token);
     if (!bot) return reply.code(404).send({ error: 'unknown webhook URL', code: 'AA_WEBHOOK_UNKNOWN_TOKEN' });
-    const log = request.log.child({ bot: bot.name });
+    // Every line names the bot (a per-request child logger would cost more than the line itself).
+    const log = request.log;
+    const botName = bot.name;
     const raw = typeof request.body === 'string' ? request.body : '';
     const receivedAt = isoNow(deps.clock);
 
@@ -44,9 +47,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       try {
         deps.stores.deadLetters.add({ receivedAt, botId: bot.profileId, status: error.status, reason: error.message, details: error.details, rawBody: raw });
       } catch (err) {
-        log.error({ err }, 'could not keep the refused body as a dead letter');
+        log.error({ bot: botName, err }, 'could not keep the refused body as a dead letter');
       }
-      log.warn({ status: error.status, code: error.code, reason: error.message }, 'webhook refused');
+      log.warn({ bot: botName, status: error.status, code: error.code, reason: error.message }, 'webhook refused');
       return reply.code(error.status).send({ error: error.message, code: error.code, ...(error.details ? { details: error.details } : {}) });
     };
 
@@ -69,17 +72,17 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       inserted = await commits.insert(inboxRowFor(bot, accepted, raw, receivedAt));
     } catch (err) {
       // Never 2xx for an event that is not on disk: the platform retries once, 30 s later.
-      log.error({ err, event: accepted.event }, 'could not store the webhook; answering 503 so the platform retries');
+      log.error({ bot: botName, err, event: accepted.event }, 'could not store the webhook; answering 503 so the platform retries');
       return reply.code(503).send({ error: 'the event could not be stored; retry later', code: 'AA_STORE_UNAVAILABLE' });
     }
 
     failpoint('after-insert-before-ack');
     if (!inserted) {
-      log.info({ event: accepted.event, kind: accepted.kind }, 'duplicate webhook acknowledged');
+      log.info({ bot: botName, event: accepted.event, kind: accepted.kind }, 'duplicate webhook acknowledged');
       return reply.code(200).send({ ok: true, duplicate: true });
     }
-    if (!isKnownEvent(accepted.event)) log.warn({ event: accepted.event }, 'stored a webhook with an event name the platform is not known to send');
-    else log.info({ event: accepted.event, kind: accepted.kind, actorKey: accepted.actorKey }, 'webhook stored');
+    if (!isKnownEvent(accepted.event)) log.warn({ bot: botName, event: accepted.event }, 'stored a webhook with an event name the platform is not known to send');
+    else log.info({ bot: botName, event: accepted.event, kind: accepted.kind, actorKey: accepted.actorKey }, 'webhook stored');
     if (needsActor(accepted)) deps.runtime.accepted(accepted.actorKey);
 
     if (accepted.kind === 'test') {
