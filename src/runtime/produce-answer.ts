@@ -33,16 +33,27 @@ export function fallbackReply(bot: Bot, kind: TurnKind): string {
   return bot.fallback.reply;
 }
 
-/** Whether the rental's or the bot's daily budget is spent, and what to say. */
-export function budgetVerdict(deps: RuntimeDeps, bot: Bot, actorKey: string): BudgetVerdict {
+/** A spent budget: what to say, and the notice key under which saying it is remembered. */
+export type BudgetStop = { stop: true; message: string; notice: string };
+
+/** The renter is told once per rental that its budget is spent. */
+export const RENTAL_BUDGET_NOTICE = 'budget:rental';
+/** Told once per actor per UTC day, so a conversation that outlives a day hears it again the next time. */
+export const dailyBudgetNotice = (day: string) => `budget:day:${day}`;
+
+/**
+ * Whether the rental's or the bot's daily budget is spent, and what to say. Each budget has its own
+ * notice key, so running out of one never silences the notice of the other.
+ */
+export function budgetVerdict(deps: RuntimeDeps, bot: Bot, actorKey: string): { stop: false } | BudgetStop {
   const perRental = bot.budget.per_rental_usd;
   if (perRental !== undefined && actorKey.startsWith('rental:') && deps.stores.llmCalls.forActor(actorKey).costUsd >= perRental) {
-    return { stop: true, message: BUDGET_SPENT_MESSAGE };
+    return { stop: true, message: BUDGET_SPENT_MESSAGE, notice: RENTAL_BUDGET_NOTICE };
   }
   const perDay = bot.budget.per_day_usd;
   const day = isoNow(deps.clock).slice(0, 10);
   if (perDay !== undefined && deps.stores.llmCalls.forBotDay(bot.profileId, day).costUsd >= perDay) {
-    return { stop: true, message: DAILY_BUDGET_SPENT_MESSAGE };
+    return { stop: true, message: DAILY_BUDGET_SPENT_MESSAGE, notice: dailyBudgetNotice(day) };
   }
   return { stop: false };
 }
@@ -54,9 +65,11 @@ export async function produceAnswer(
   const { bot, actorKey, log } = input;
   if (deps.model.kind === 'fallback') return { text: fallbackReply(bot, input.turnKind), source: 'fallback' };
 
-  // A spent budget is announced once per actor; after that the bot stays silent, calling no model.
+  // A spent budget is announced once per actor (per budget, and per UTC day for the daily one);
+  // after that the bot stays silent, calling no model.
   const spent = budgetVerdict(deps, bot, actorKey);
-  if (spent.stop) return announceBudget(deps, actorKey, spent.message, log);
+  if (spent.stop) return announceBudget(deps, actorKey, spent, '', log);
+  let stoppedBy: BudgetStop | undefined;
 
   const tools = deps.toolsFor(bot);
   const definitions = [...tools.values()].map(toToolDefinition);
@@ -72,13 +85,21 @@ export async function produceAnswer(
       maxOutputChars: bot.agent.max_output_chars,
       maxToolResultChars: bot.agent.max_tool_result_chars,
       fitMessages: windowFitter({ contextWindow: bot.work.context_window ?? contextWindowFor(bot.model), maxTokens: bot.maxTokens, tools: definitions }),
-      beforeModelCall: () => budgetVerdict(deps, bot, actorKey),
+      beforeModelCall: (): BudgetVerdict => {
+        const verdict = budgetVerdict(deps, bot, actorKey);
+        if (verdict.stop) stoppedBy = verdict;
+        return verdict;
+      },
       onModelResult: (call) => {
         deps.stores.llmCalls.add(costRecord({ botId: bot.profileId, actorKey, model: call.model || bot.model, usage: call.usage, at: isoNow(deps.clock) }, deps.prices));
       },
       log,
     });
-    if (result.stoppedBy === 'budget') return announceBudget(deps, actorKey, result.text, log);
+    if (result.stoppedBy === 'budget' && stoppedBy) {
+      // Spent in the middle of the turn: what the model wrote so far still goes out.
+      const partial = result.text.trim() === stoppedBy.message ? '' : result.text;
+      return announceBudget(deps, actorKey, stoppedBy, partial, log);
+    }
     if (result.stoppedBy === 'model_error' && result.text.trim() === '') throw result.error ?? new Error('the model failed');
     if (result.stoppedBy === 'step_limit') log.warn({ steps: result.steps }, 'the step limit ended this turn; posting the best answer so far');
     if (result.text.trim() !== '') return { text: result.text, source: 'model', stoppedBy: result.stoppedBy };
@@ -90,8 +111,9 @@ export async function produceAnswer(
   return { text: fallbackReply(bot, input.turnKind), source: 'fallback' };
 }
 
-function announceBudget(deps: RuntimeDeps, actorKey: string, message: string, log: Logger): Answer {
-  const first = deps.stores.notices.once(actorKey, 'budget', isoNow(deps.clock));
-  log.warn({ first }, 'the budget is spent: no model call');
-  return { text: first ? message : '', source: 'budget' };
+function announceBudget(deps: RuntimeDeps, actorKey: string, spent: BudgetStop, partial: string, log: Logger): Answer {
+  const first = deps.stores.notices.once(actorKey, spent.notice, isoNow(deps.clock));
+  log.warn({ first, notice: spent.notice }, 'the budget is spent: no model call');
+  const text = [partial.trim(), first ? spent.message : ''].filter((part) => part !== '').join('\n\n');
+  return { text, source: 'budget' };
 }

@@ -188,6 +188,99 @@ describe('tokens, cost and budgets', () => {
     expect(s.botMessages(rental.id)).toHaveLength(4);
     expect(s.model!.requests).toHaveLength(modelCalls);
   });
+
+  it('posts what the model wrote so far and tells the renter when the budget runs out in the middle of a turn', async () => {
+    const script: FakeModelScript = (request, index) => {
+      const usage = { prompt_tokens: 1000, completion_tokens: 500 };
+      if (!lastUser(request).includes('research')) return { ...(answerScript(request, index) as object), usage } as FakeModelReply;
+      return { content: 'Looking into it.', tool_calls: [{ name: 'time_left', arguments: '{}' }], usage } as FakeModelReply;
+    };
+    // Two calls ($0.0009) spend this rental's budget: the greeting and the first step of the answer.
+    const s = await startStack({ script, botExtra: `model: gpt-4o-mini\nbudget:\n  per_rental_usd: 0.0008\n${TOOLS(['time_left'])}` });
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30 });
+    await waitFor('the greeting', () => s.botMessages(rental.id).length === 1);
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'research this' });
+    await waitFor('the answer', () => s.botMessages(rental.id).length === 2);
+    expect(s.botMessages(rental.id)[1]).toMatch(/^Looking into it\.\n\nThis rental has used up the AI budget/);
+    expect(s.model!.requests).toHaveLength(2);
+  });
+});
+
+describe('the daily budget', () => {
+  const priced: FakeModelScript = (request, index) => ({ ...(answerScript(request, index) as object), usage: { prompt_tokens: 1000, completion_tokens: 500 } }) as FakeModelReply;
+  const DAY_MS = 24 * 60 * 60_000;
+  /** How far to move both clocks so that it is `at` ms after the start of the next UTC day. */
+  const untilNextDay = (now: number, at: number) => DAY_MS - (now % DAY_MS) + at;
+  const settled = async (s: Awaited<ReturnType<typeof startStack>>) => {
+    await s.sim.waitForDeliveries();
+    await new Promise((r) => setTimeout(r, 200));
+    await s.host.host.runtime.whenIdle();
+  };
+
+  it('stops model calls when the day is spent and tells the renter once; the rental budget still gets its own notice on a later day', async () => {
+    // gpt-4o-mini: $0.00045 per call here. The day allows three calls, the rental four.
+    const s = await startStack({ script: priced, botExtra: 'model: gpt-4o-mini\nbudget:\n  per_day_usd: 0.001\n  per_rental_usd: 0.0015' });
+    s.advance(untilNextDay(Date.now(), -10 * 60_000)); // 23:50 UTC: the rental runs past midnight
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 60 });
+    await waitFor('the greeting', () => s.botMessages(rental.id).length === 1);
+    for (const n of [1, 2]) {
+      s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: `q${n}` });
+      await waitFor(`reply ${n}`, () => s.botMessages(rental.id).length === n + 1);
+    }
+    expect(s.model!.requests).toHaveLength(3);
+
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'q3' });
+    await waitFor('the daily budget notice', () => s.botMessages(rental.id).length === 4);
+    expect(s.botMessages(rental.id)[3]).toMatch(/today's AI budget/);
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'q4' });
+    await settled(s);
+    expect(s.botMessages(rental.id)).toHaveLength(4);
+    expect(s.model!.requests).toHaveLength(3);
+
+    // A new UTC day: the daily budget is fresh, the model answers again until the rental's own budget is spent.
+    s.advance(15 * 60_000);
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'q5' });
+    await waitFor('reply 5', () => s.botMessages(rental.id).length === 5);
+    expect(s.botMessages(rental.id)[4]).toBe('answer to: q5');
+    expect(s.model!.requests).toHaveLength(4);
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'q6' });
+    await waitFor('the rental budget notice', () => s.botMessages(rental.id).length === 6);
+    expect(s.botMessages(rental.id)[5]).toMatch(/used up the AI budget/);
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'q7' });
+    await settled(s);
+    expect(s.botMessages(rental.id)).toHaveLength(6);
+    expect(s.model!.requests).toHaveLength(4);
+  });
+
+  it('tells a conversation that outlives a day about the daily budget once per UTC day', async () => {
+    // One call spends the day.
+    const s = await startStack({ script: priced, botExtra: 'model: gpt-4o-mini\nbudget:\n  per_day_usd: 0.0004' });
+    s.advance(untilNextDay(Date.now(), 60 * 60_000)); // 01:00 UTC, far from a day boundary
+    const dm = (content: string) => s.sim.sendDm({ fromId: s.buyerId, toId: FIXTURE_BOT_ID, content }).conversationId;
+    const conversationId = dm('d1');
+    const botDms = () => s.sim.dmMessages(conversationId).filter((m) => m.sender_id === FIXTURE_BOT_ID).map((m) => m.content);
+    await waitFor('the first answer', () => botDms().length === 1);
+    expect(botDms()[0]).toBe('answer to: d1');
+    dm('d2');
+    await waitFor('the daily budget notice', () => botDms().length === 2);
+    expect(botDms()[1]).toMatch(/today's AI budget/);
+    dm('d3');
+    await settled(s);
+    expect(botDms()).toHaveLength(2);
+    expect(s.model!.requests).toHaveLength(1);
+
+    s.advance(DAY_MS);
+    dm('d4');
+    await waitFor('the answer on the next day', () => botDms().length === 3);
+    expect(botDms()[2]).toBe('answer to: d4');
+    dm('d5');
+    await waitFor("the next day's notice", () => botDms().length === 4);
+    expect(botDms()[3]).toMatch(/today's AI budget/);
+    dm('d6');
+    await settled(s);
+    expect(botDms()).toHaveLength(4);
+    expect(s.model!.requests).toHaveLength(2);
+  });
 });
 
 describe('every event has an answer', () => {
