@@ -183,6 +183,7 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
         const [drained] = await Promise.all([runtime.stop(graceMs), reconciler.stop(Math.min(graceMs, 2000))]);
         await closing;
         if (!drained) log.warn('shutdown grace period over: unfinished turns stay in the database and run at the next start');
+        stores.apiUsage.flush();
         db.close();
         log.info('aa-host stopped');
       })();

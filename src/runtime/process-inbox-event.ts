@@ -75,7 +75,8 @@ function processNext(deps: RuntimeDeps, actorKey: string): ProcessOutcome {
     const at = isoNow(clock);
     const finish = (status: 'done' | 'ignored', note: string | null, turnsStarted = 0, turnsFor = actorKey): ProcessOutcome => {
       stores.inbox.finish(row.seq, status, note, at);
-      log.info({ seq: row.seq, event: row.event, actorKey, status, note }, `webhook ${status}`);
+      // The route logged the event as stored; its being processed is detail unless it was set aside.
+      log[status === 'done' ? 'debug' : 'info']({ seq: row.seq, event: row.event, actorKey, status, note }, `webhook ${status}`);
       return { kind: 'processed', turnsStarted, turnsFor, cancelled: false };
     };
 
@@ -106,7 +107,7 @@ function processNext(deps: RuntimeDeps, actorKey: string): ProcessOutcome {
     const result = applyActorEvent(deps, actorKey, routed.toEvent(messageRowId));
     if (!result.accepted) return finish('ignored', 'the actor has ended');
     stores.inbox.finish(row.seq, 'done', null, at);
-    log.info({ seq: row.seq, event: row.event, actorKey, status: 'done' }, 'webhook done');
+    log.debug({ seq: row.seq, event: row.event, actorKey, status: 'done' }, 'webhook done');
     return { kind: 'processed', turnsStarted: result.turnsStarted, turnsFor: actorKey, cancelled: result.cancelled };
   })();
 }
