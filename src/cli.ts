@@ -15,6 +15,11 @@ Usage:
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'start', ...rest] = argv;
+  // `aa-host <command> --help` prints the help of that command, never starts anything.
+  if ((command === 'start' || command === 'demo') && rest.some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
   switch (command) {
     case 'start':
       return (await import('./commands/start.js')).runStart();

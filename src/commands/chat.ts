@@ -28,8 +28,8 @@ Usage:
   In the chat: /time (time left), /extend N (add N minutes, at least 15), /end (end the
   rental), /quit (leave without ending). Input from a pipe works too: at its end the chat waits
   for the bot's reply, then ends the rental.
-  --minutes N          rental length @default 15 (the platform's minimum)
-  --reply-timeout S    how long to wait for each reply before going on @default 120
+  --minutes N          rental length in minutes (default 15, the platform's minimum)
+  --reply-timeout S    seconds to wait for each reply before going on (default 120)
 `;
 
 /** The renter's chat page shows its extend prompt 2 minutes before the end (CONTRACT §4.5). */

@@ -41,11 +41,11 @@ const processIo: CommandIo = {
 
 export async function runSimCommand(args: string[], io: CommandIo = processIo): Promise<number> {
   try {
-    if (args[0] === 'run') return await runScenarioCommand(args.slice(1), io);
     if (args[0] === 'help' || args.includes('--help') || args.includes('-h')) {
       io.stdout(SIM_HELP);
       return 0;
     }
+    if (args[0] === 'run') return await runScenarioCommand(args.slice(1), io);
     return await serveSim(args, io);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {

@@ -16,7 +16,7 @@ function botDir(): string {
   return dir;
 }
 
-function start(dir: string, extraEnv: Record<string, string> = {}) {
+function start(dir: string, extraEnv: Record<string, string> = {}, args: string[] = ['start']) {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     PORT: '0',
@@ -28,7 +28,7 @@ function start(dir: string, extraEnv: Record<string, string> = {}) {
     TERSE_TOKEN: 'z'.repeat(48),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, tsxArgs('src/cli.ts', 'start'), { cwd: dir, env });
+  const child = spawn(process.execPath, tsxArgs('src/cli.ts', ...args), { cwd: dir, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -64,5 +64,12 @@ describe('aa-host start', () => {
     const proc = start(dir, { TERSE_TOKEN: 'short' });
     expect(await proc.exited).toBe(1);
     expect(proc.errors()).toMatch(/configuration error: .*terse\.yaml: webhook_token_env: the token in TERSE_TOKEN is 5 characters/);
+  });
+
+  it('prints the usage for --help and starts nothing', async () => {
+    const proc = start(botDir(), {}, ['start', '--help']);
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toContain('Usage:');
+    expect(proc.output()).not.toContain('listening');
   });
 });

@@ -121,4 +121,10 @@ describe('aa-host sim run (CLI)', () => {
     expect(await missing.exited).toBe(2);
     expect(missing.stderr()).toMatch(/scenarios\/no-such-file\.yaml: cannot read the scenario/);
   });
+
+  it('prints its usage for --help, exit 0', async () => {
+    const help = runCli(['sim', 'run', '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('aa-host sim run <scenario.yaml>');
+  });
 });
