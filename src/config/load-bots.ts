@@ -31,7 +31,7 @@ export function listBotFiles(agentsDir: string): string[] {
   }
   const files = entries.filter((name) => /\.ya?ml$/i.test(name)).sort();
   if (files.length === 0) {
-    throw new ConfigError(`no bot files (*.yaml) in ${dir}: add one file per bot (see README, "Configuration")`);
+    throw new ConfigError(`no bot files (*.yaml or *.yml) in ${dir}: add one file per bot (see README, "Configuration")`);
   }
   return files.map((name) => join(dir, name));
 }
@@ -44,12 +44,19 @@ export function parseBotFile(file: string): BotFileConfig {
   } catch (cause) {
     throw new ConfigError(`${file}: not valid YAML: ${(cause as Error).message}`, { file, cause });
   }
-  const parsed = BotConfigSchema.safeParse(raw ?? {});
+  const parsed = BotConfigSchema.safeParse(raw ?? {}, { error: plainIssueMessage });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(file)'}: ${issue.message}`);
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
     throw new ConfigError(`${file}: invalid bot file:\n${lines.join('\n')}`, { file });
   }
   return parsed.data;
+}
+
+/** Messages a bot owner can act on, for the zod issues a hand-written file usually has. */
+function plainIssueMessage(issue: { code?: string; input?: unknown; format?: string; expected?: unknown }): string | undefined {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required, but missing';
+  if (issue.code === 'invalid_format' && issue.format === 'uuid') return `not a UUID: ${JSON.stringify(issue.input)}`;
+  return undefined;
 }
 
 export function loadBotFile(file: string, options: Omit<LoadBotsOptions, 'agentsDir'>): Bot {
@@ -114,7 +121,10 @@ function checkUnique(bots: Bot[]): void {
       ['webhook_token_env', `token:${bot.secrets.webhookToken}`],
     ] as const) {
       const other = seen.get(value);
-      if (other) throw new ConfigError(`${bot.file}: ${field}: same as in ${other.file}; each bot needs its own`, { file: bot.file });
+      if (other) {
+        const what = field === 'webhook_token_env' ? 'holds the same token as the one for' : 'is the same as in';
+        throw new ConfigError(`${bot.file}: ${field}: ${what} ${other.file}; each bot needs its own`, { file: bot.file });
+      }
       seen.set(value, bot);
     }
   }

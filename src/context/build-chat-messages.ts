@@ -33,6 +33,19 @@ export interface TurnContextInput {
   toolRules?: string[];
   /** Reply turns that cover several messages that arrived together. */
   mergedMessages?: number;
+  /** The host's warning window (RENTAL_WARNING_MS): the wrap-up turn says the rental ends within it. @default 120000 */
+  warningMs?: number;
+}
+
+/** The platform's own warning window (CONTRACT §4.5), when the host's is not given. */
+const DEFAULT_WARNING_MS = 120_000;
+
+/**
+ * The message holding the renter's pre-loaded instructions: the context fitter pins it (token-budget.ts).
+ * Renter text cannot pass for it: every transcript message starts with its speaker's label.
+ */
+export function isPreloadedInstructions(message: ChatMessage): boolean {
+  return message.role === 'user' && message.content.startsWith(`${PRELOADED_LABEL} `);
 }
 
 export function messageLimitFor(channel: ActorKind): number {
@@ -43,14 +56,15 @@ export function buildChatMessages(input: TurnContextInput): ChatMessage[] {
   const system = [input.persona.trim(), '', '## How this platform works', ...platformRules(input)];
   const messages: ChatMessage[] = [{ role: 'system', content: system.join('\n') }];
   // The renter wrote the pre-loaded instructions: they go in a user turn like any renter text,
-  // first, unless the transcript already holds them as the rental's opening chat message.
-  const instructions = input.rental?.instructions?.trim();
-  if (input.channel === 'rental' && instructions && !input.transcript.some((row) => row.role === 'user' && row.content.trim() === instructions)) {
-    messages.push({ role: 'user', content: `${PRELOADED_LABEL} ${instructions}` });
-  }
-  for (const row of input.transcript) {
-    messages.push(row.role === 'assistant' ? { role: 'assistant', content: row.content } : { role: 'user', content: `[${speakerLabel(row, input)}] ${row.content}` });
-  }
+  // first, unless the transcript already holds them as the rental's opening chat message (then
+  // that message carries the label). Either way trimming keeps it (isPreloadedInstructions).
+  const instructions = input.channel === 'rental' ? input.rental?.instructions?.trim() : undefined;
+  const heldAt = instructions ? input.transcript.findIndex((row) => row.role === 'user' && row.content.trim() === instructions) : -1;
+  if (instructions && heldAt < 0) messages.push({ role: 'user', content: `${PRELOADED_LABEL} ${instructions}` });
+  input.transcript.forEach((row, i) => {
+    if (row.role === 'assistant') messages.push({ role: 'assistant', content: row.content });
+    else messages.push({ role: 'user', content: `${i === heldAt ? PRELOADED_LABEL : `[${speakerLabel(row, input)}]`} ${row.content}` });
+  });
   const task = turnTask(input);
   if (task) messages.push({ role: 'system', content: task });
   return messages;
@@ -116,10 +130,32 @@ function turnTask(input: TurnContextInput): string | null {
     case 'work':
       return `Carry on with the renter's task on your own: do the next step of your plan and post its result. Take any new renter message into account. ${WORK_RULE}`;
     case 'wrap_up':
-      return 'The rental ends in less than two minutes. Post a short wrap-up: what was done, what remains, and a thank-you. Do not start new work.';
+      return `The rental ends in less than ${describeDuration(wrapUpWindow(input))}. Post a short wrap-up: what was done, what remains, and a thank-you. Do not start new work.`;
     case 'reply':
       return input.rental?.instructions && input.channel === 'rental' ? [merged, `You are working on the renter's task: answer, then carry on with it. ${WORK_RULE}`].filter(Boolean).join(' ') : merged;
     case 'event':
       return null;
   }
+}
+
+/**
+ * How soon the rental ends, for the wrap-up: the host's warning window, or the time actually left
+ * when that is longer (the platform warns at two minutes even when the host's window is shorter).
+ */
+function wrapUpWindow(input: TurnContextInput): number {
+  const window = input.warningMs ?? DEFAULT_WARNING_MS;
+  const expiresAt = input.rental?.expiresAt;
+  const msLeft = expiresAt ? Date.parse(expiresAt) - input.now : Number.NaN;
+  return Number.isFinite(msLeft) && msLeft > window ? msLeft : window;
+}
+
+const SMALL_NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** "two minutes", "45 seconds", "90 seconds", "12 minutes": rounded up, so "less than" stays true. */
+export function describeDuration(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  const count = (n: number, unit: string) => `${SMALL_NUMBERS[n] ?? n} ${unit}${n === 1 ? '' : 's'}`;
+  if (seconds % 60 === 0) return count(seconds / 60, 'minute');
+  if (seconds < 120) return count(seconds, 'second');
+  return count(Math.ceil(seconds / 60), 'minute');
 }

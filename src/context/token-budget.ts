@@ -1,8 +1,9 @@
 /**
  * Keeps a request inside the model's context window, counted in tokens (gpt-tokenizer's o200k_base, the
  * encoding of current OpenAI models; for other models it is an estimate close enough to budget with).
- * System messages are always kept; the oldest turns go first; a tool result never survives without the
- * assistant message holding its call, nor a call without its result.
+ * System messages are always kept, and so are pinned user messages (the renter's pre-loaded instructions),
+ * capped if they alone would crowd out the current turn; the oldest other turns go first; a tool result never
+ * survives without the assistant message holding its call, nor a call without its result.
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { AssistantMessage, ChatMessage, ToolDefinition, ToolMessage } from '../llm/chat-model.js';
@@ -83,6 +84,12 @@ export interface FitOptions {
   counter?: TokenCounter;
   /** Put a short system note where turns were left out, so the model knows the start is missing. @default true */
   noteTrimmed?: boolean;
+  /**
+   * User messages kept whatever their age, like system messages (the renter's pre-loaded instructions): the
+   * turns after them are trimmed instead. A pinned message that alone does not fit next to the current turn is
+   * cut (marked) to what is left, but never below half the room the system messages leave.
+   */
+  pin?: (message: ChatMessage) => boolean;
 }
 
 export interface FitResult {
@@ -90,7 +97,7 @@ export interface FitResult {
   tokens: number;
   /** Messages left out (whole old turns, and unpaired tool calls or results). */
   dropped: number;
-  /** Messages of the current turn whose content had to be shortened. */
+  /** Messages of the current turn, or pinned messages, whose content had to be shortened. */
   shortened: number;
   /** False only when the system messages alone do not fit. */
   fits: boolean;
@@ -100,6 +107,7 @@ const TRIMMED_NOTE = (count: number) =>
   `[${count} earlier message${count === 1 ? ' was' : 's were'} left out of this conversation to fit the context window. ` +
   'Do not guess what they said; ask if you need it.]';
 const CUT_MARK = '\n[…cut to fit the context window]';
+const PINNED_CUT_MARK = '\n[…the rest of this message was cut to fit the context window]';
 
 export function fitMessagesToWindow(messages: readonly ChatMessage[], options: FitOptions): FitResult {
   const counter = options.counter ?? defaultTokenCounter;
@@ -113,16 +121,45 @@ export function fitMessagesToWindow(messages: readonly ChatMessage[], options: F
   const noteTokens = options.noteTrimmed === false ? 0 : messageTokens({ role: 'system', content: TRIMMED_NOTE(99_999) }, counter);
   let room = options.maxPromptTokens - systemTokens - noteTokens;
 
+  // Pinned user messages stand apart from the turns: kept, and cut only if they alone crowd out the current turn.
+  const isPinned = (i: number) => paired[i]?.role === 'user' && options.pin?.(paired[i]!) === true;
+  const pinned = paired.flatMap((_, i) => (isPinned(i) ? [i] : []));
   // Units: an assistant message with tool calls and its results stand or fall together.
-  const units = toUnits(paired);
+  const units = toUnits(paired).filter((unit) => !isPinned(unit[0]!));
   // The current turn (the last user message and everything after it) is always kept, shortened if it must be.
-  const lastUser = paired.findLastIndex((message) => message.role === 'user');
+  // With no user message after the pinned ones (autonomous work steps), it is the newest unit.
+  const lastUser = paired.findLastIndex((message, i) => message.role === 'user' && !isPinned(i));
   const keep = new Set<number>();
   let shortened = 0;
   const replaced = new Map<number, ChatMessage>();
-  const currentStart = lastUser >= 0 ? lastUser : (units.at(-1)?.[0] ?? paired.length);
+  const currentStart = lastUser > (pinned.at(-1) ?? -1) ? lastUser : (units.at(-1)?.[0] ?? paired.length);
   const current = units.filter((unit) => (unit[0] ?? 0) >= currentStart).flat().filter((i) => paired[i]?.role !== 'system');
   let currentTokens = current.reduce((sum, i) => sum + (tokensOf[i] ?? 0), 0);
+
+  let pinnedTokens = pinned.reduce((sum, i) => sum + (tokensOf[i] ?? 0), 0);
+  if (pinnedTokens + currentTokens > room) {
+    // The current turn may take the room the pinned messages leave, but never more than half of it.
+    let allowance = Math.max(Math.floor(room / 2), room - currentTokens);
+    pinnedTokens = 0;
+    for (const i of pinned) {
+      const message = paired[i]!;
+      const size = tokensOf[i] ?? 0;
+      if (size <= allowance) {
+        allowance -= size;
+        pinnedTokens += size;
+        continue;
+      }
+      const overhead = size - counter.count(message.content);
+      const cut = { ...message, content: truncateToTokens(message.content, Math.max(16, allowance - overhead), counter, PINNED_CUT_MARK) } as ChatMessage;
+      const cutTokens = messageTokens(cut, counter);
+      replaced.set(i, cut);
+      shortened++;
+      allowance = Math.max(0, allowance - cutTokens);
+      pinnedTokens += cutTokens;
+    }
+  }
+  for (const i of pinned) keep.add(i);
+  room -= pinnedTokens;
   if (currentTokens > room) {
     // Shorten the largest tool results first, then the rest, largest first, until the turn fits.
     const order = [...current].sort((a, b) => rank(paired[b]!) - rank(paired[a]!) || (tokensOf[b] ?? 0) - (tokensOf[a] ?? 0));
@@ -152,21 +189,17 @@ export function fitMessagesToWindow(messages: readonly ChatMessage[], options: F
     for (const i of unit) keep.add(i);
   }
 
+  // The note goes where the gap ends: before the first kept turn after the last message left out
+  // (after the pinned instructions, when the turns trimmed are the ones that followed them).
+  const leftOut = paired.flatMap((message, i) => (message.role === 'system' || keep.has(i) ? [] : [i]));
+  const lastLeftOut = leftOut.at(-1) ?? -1;
+  const noteBefore = leftOut.length === 0 || options.noteTrimmed === false ? -1 : paired.findIndex((message, i) => i > lastLeftOut && message.role !== 'system' && keep.has(i));
   const result: ChatMessage[] = [];
-  let trimmedHere = 0;
-  let notePlaced = false;
   paired.forEach((message, i) => {
-    if (message.role === 'system' || keep.has(i)) {
-      if (message.role !== 'system' && !notePlaced && trimmedHere > 0 && options.noteTrimmed !== false) {
-        result.push({ role: 'system', content: TRIMMED_NOTE(trimmedHere) });
-        notePlaced = true;
-      }
-      result.push(replaced.get(i) ?? message);
-      return;
-    }
-    trimmedHere++;
-    dropped++;
+    if (i === noteBefore) result.push({ role: 'system', content: TRIMMED_NOTE(leftOut.length) });
+    if (message.role === 'system' || keep.has(i)) result.push(replaced.get(i) ?? message);
   });
+  dropped += leftOut.length;
   const tokens = conversationTokens(result, counter);
   return { messages: result, tokens, dropped, shortened, fits: tokens <= options.maxPromptTokens };
 }
@@ -224,9 +257,9 @@ function toUnits(messages: readonly ChatMessage[]): number[][] {
 }
 
 /** The head of `text` that fits in `maxTokens` (with a mark saying it was cut). */
-export function truncateToTokens(text: string, maxTokens: number, counter: TokenCounter = defaultTokenCounter): string {
+export function truncateToTokens(text: string, maxTokens: number, counter: TokenCounter = defaultTokenCounter, mark: string = CUT_MARK): string {
   if (counter.count(text) <= maxTokens) return text;
-  const budget = Math.max(1, maxTokens - counter.count(CUT_MARK));
+  const budget = Math.max(1, maxTokens - counter.count(mark));
   let low = 0;
   let high = text.length;
   // Binary search on the character length: counting is monotonic enough in the prefix length.
@@ -240,7 +273,7 @@ export function truncateToTokens(text: string, maxTokens: number, counter: Token
   for (;;) {
     const last = text.charCodeAt(end - 1);
     if (last >= 0xd800 && last <= 0xdbff) end--;
-    const cut = `${text.slice(0, end)}${CUT_MARK}`;
+    const cut = `${text.slice(0, end)}${mark}`;
     if (end <= 0 || counter.count(cut) <= maxTokens) return cut;
     end--;
   }
@@ -255,7 +288,10 @@ export function windowFitter(options: {
   maxTokens: number;
   tools?: readonly ToolDefinition[];
   counter?: TokenCounter;
+  /** User messages trimming keeps (FitOptions.pin). */
+  pin?: (message: ChatMessage) => boolean;
 }): (messages: ChatMessage[]) => ChatMessage[] {
   const maxPromptTokens = promptBudget(options);
-  return (messages) => fitMessagesToWindow(messages, { maxPromptTokens, ...(options.counter ? { counter: options.counter } : {}) }).messages;
+  const fit: Omit<FitOptions, 'maxPromptTokens'> = { ...(options.counter ? { counter: options.counter } : {}), ...(options.pin ? { pin: options.pin } : {}) };
+  return (messages) => fitMessagesToWindow(messages, { maxPromptTokens, ...fit }).messages;
 }

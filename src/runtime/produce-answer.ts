@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { runAgentLoop, type BudgetVerdict } from '../agent/run-agent-loop.js';
 import type { TurnKind } from '../actors/rental-machine.js';
 import type { Bot } from '../config/bot-config.js';
+import { isPreloadedInstructions } from '../context/build-chat-messages.js';
 import { costRecord } from '../context/costs.js';
 import { contextWindowFor, windowFitter } from '../context/token-budget.js';
 import type { ChatMessage } from '../llm/chat-model.js';
@@ -84,7 +85,12 @@ export async function produceAnswer(
       maxSteps: bot.agent.max_steps,
       maxOutputChars: bot.agent.max_output_chars,
       maxToolResultChars: bot.agent.max_tool_result_chars,
-      fitMessages: windowFitter({ contextWindow: bot.work.context_window ?? contextWindowFor(bot.model), maxTokens: bot.maxTokens, tools: definitions }),
+      fitMessages: windowFitter({
+        contextWindow: bot.work.context_window ?? contextWindowFor(bot.model),
+        maxTokens: bot.maxTokens,
+        tools: definitions,
+        pin: isPreloadedInstructions,
+      }),
       beforeModelCall: (): BudgetVerdict => {
         const verdict = budgetVerdict(deps, bot, actorKey);
         if (verdict.stop) stoppedBy = verdict;

@@ -158,6 +158,7 @@ async function answerTurn(
     now: deps.clock.now(),
     toolRules: toolRulesForPrompt(tools, actor.kind === 'events' ? 'event' : actor.kind),
     mergedMessages: messageCount,
+    warningMs: deps.settings.rentalWarningMs,
   });
   const context = createTurnToolContext(deps, bot, actor, turn, trigger, onPosted);
   // Counted when the model is about to be asked, so only an interruption of the model call (a

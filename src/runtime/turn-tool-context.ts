@@ -8,6 +8,7 @@ import type { Bot } from '../config/bot-config.js';
 import { messageLimitFor } from '../context/build-chat-messages.js';
 import { platformPosts } from '../platform/platform-client.js';
 import { splitReply } from '../replies/split-reply.js';
+import type { RentalClockSettings } from '../tools/builtin/time-left.js';
 import { ToolError } from '../tools/tool.js';
 import type { ToolChannel, ToolContext } from '../tools/tool-context.js';
 import type { MessageRow } from '../store/message-store.js';
@@ -43,11 +44,12 @@ export function createTurnToolContext(
   trigger: MessageRow | undefined,
   onPosted: () => void,
   event?: string,
-): ToolContext {
+): ToolContext & RentalClockSettings {
   return {
     bot: { profileId: bot.profileId, ownerId: bot.ownerId, name: bot.name },
     channel: channelOf(actor, trigger, event),
     clock: deps.clock,
+    rentalWarningMs: deps.settings.rentalWarningMs,
     platform: deps.toolPlatformFor(bot),
     async postToChat(text: string): Promise<void> {
       if (actor.kind === 'events') throw new ToolError('this turn answers an event: there is no chat to post progress to');

@@ -31,11 +31,15 @@ describe('bot files', () => {
   it('names the file and the field when a field is wrong', () => {
     const dir = setup({ 'bad.yaml': good('not-a-uuid') });
     expect(() => load(dir)).toThrow(ConfigError);
-    expect(() => load(dir)).toThrow(/bad\.yaml: invalid bot file:\n {2}profile_id: /);
+    expect(() => load(dir)).toThrow(/bad\.yaml: invalid bot file:\n {2}profile_id: not a UUID: "not-a-uuid"/);
+  });
+
+  it('says a required field is missing in plain words', () => {
+    expect(() => load(setup({ 'b.yaml': good().replace(/^persona:.*$/m, '') }))).toThrow(/b\.yaml: invalid bot file:\n {2}persona: required, but missing/);
   });
 
   it('refuses unknown fields, so typos do not pass silently', () => {
-    expect(() => load(setup({ 'typo.yaml': good() + 'modle: gpt-4o\n' }))).toThrow(/typo\.yaml.*\n.*modle/);
+    expect(() => load(setup({ 'typo.yaml': good() + 'modle: gpt-4o\n' }))).toThrow(/typo\.yaml.*\n {2}\(top level\): .*modle/);
   });
 
   it('refuses webhook tokens shorter than 32 characters', () => {
@@ -58,7 +62,9 @@ describe('bot files', () => {
   });
 
   it('refuses two bots with the same profile id or token', () => {
-    expect(() => load(setup({ 'a.yaml': good(), 'b.yaml': good() }))).toThrow(/b\.yaml: profile_id: same as in .*a\.yaml/);
+    expect(() => load(setup({ 'a.yaml': good(), 'b.yaml': good() }))).toThrow(/b\.yaml: profile_id: is the same as in .*a\.yaml/);
+    const other = good('5d0e8f0e-2a53-4a57-9a3e-0d6c2f0f6a11', 'TOKEN2');
+    expect(() => load(setup({ 'a.yaml': good(), 'b.yaml': other }), { KEY, TOKEN, TOKEN2: TOKEN })).toThrow(/b\.yaml: webhook_token_env: holds the same token as the one for .*a\.yaml/);
   });
 
   it('reports an empty agents directory clearly', () => {

@@ -149,6 +149,106 @@ describe('fitMessagesToWindow', () => {
   });
 });
 
+describe('pinned messages', () => {
+  const INSTRUCTIONS: ChatMessage = { role: 'user', content: "[renter's pre-loaded instructions] Compare the three vendor proposals and rank them." };
+  const pin = (message: ChatMessage) => message === INSTRUCTIONS || message.content.startsWith("[renter's pre-loaded instructions] ");
+  /** The system prompt, the instructions, then a long conversation with tool calls, then the turn's task. */
+  const withInstructions = (turns: number, instructions: ChatMessage = INSTRUCTIONS) => {
+    const rest = conversation(turns);
+    return [rest[0]!, instructions, ...rest.slice(1)];
+  };
+
+  it('keeps a pinned message and trims the turns after it instead', () => {
+    const messages = withInstructions(200);
+
+    const fitted = fitMessagesToWindow(messages, { maxPromptTokens: 1500, pin });
+
+    expect(fitted.fits).toBe(true);
+    expect(fitted.tokens).toBeLessThanOrEqual(1500);
+    expectPaired(fitted.messages);
+    expect(fitted.messages[0]).toEqual(SYSTEM);
+    expect(fitted.messages[1]).toEqual(INSTRUCTIONS);
+    // The gap is after the instructions, and the note says so there.
+    expect(fitted.messages[2]).toMatchObject({ role: 'system', content: expect.stringContaining('earlier messages were left out') });
+    expect(fitted.messages.at(-1)).toEqual(TASK);
+    const kept = fitted.messages.slice(3).filter((m) => m.role !== 'system');
+    expect(kept).toEqual(messages.filter((m) => m.role !== 'system').slice(-kept.length));
+    expect(kept[0]?.role).not.toBe('tool');
+    expect(fitted.dropped).toBeGreaterThan(500);
+    // Without the pin, the instructions are the first thing to go.
+    expect(fitMessagesToWindow(messages, { maxPromptTokens: 1500 }).messages).not.toContainEqual(INSTRUCTIONS);
+  });
+
+  it('keeps a pinned message when it is the only user message (autonomous work steps)', () => {
+    const steps: ChatMessage[] = Array.from({ length: 80 }, (_, i) => ({ role: 'assistant', content: `Step ${i}: ${'did some work. '.repeat(12)}` }));
+    const messages: ChatMessage[] = [SYSTEM, INSTRUCTIONS, ...steps, TASK];
+
+    const fitted = fitMessagesToWindow(messages, { maxPromptTokens: 700, pin });
+
+    expect(fitted.fits).toBe(true);
+    expect(fitted.messages.slice(0, 2)).toEqual([SYSTEM, INSTRUCTIONS]);
+    expect(fitted.messages.at(-2)).toEqual(steps.at(-1));
+    expect(fitted.messages.filter((m) => m.role === 'assistant').length).toBeLessThan(steps.length);
+  });
+
+  it('caps pinned instructions that alone are too big, with a marker, and keeps the current turn whole', () => {
+    const huge: ChatMessage = { role: 'user', content: `[renter's pre-loaded instructions] ${'Check every clause of the contract. '.repeat(2000)}` };
+    const question: ChatMessage = { role: 'user', content: '[renter] Which clause is the riskiest?' };
+    const messages: ChatMessage[] = [SYSTEM, huge, { role: 'assistant', content: 'Plan: read, then rank.' }, question, TASK];
+
+    const fitted = fitMessagesToWindow(messages, { maxPromptTokens: 800, pin });
+
+    expect(fitted.fits).toBe(true);
+    expect(fitted.tokens).toBeLessThanOrEqual(800);
+    const instructions = fitted.messages[1] as { role: string; content: string };
+    expect(instructions.role).toBe('user');
+    expect(instructions.content.startsWith("[renter's pre-loaded instructions] Check every clause")).toBe(true);
+    expect(instructions.content).toMatch(/\[…the rest of this message was cut to fit the context window\]$/);
+    expect(instructions.content.length).toBeLessThan(huge.content.length);
+    expect(fitted.messages).toContainEqual(question);
+    expect(fitted.messages.at(-1)).toEqual(TASK);
+    expect(fitted.shortened).toBe(1);
+  });
+
+  it('leaves the current turn at least half the room when pinned instructions are huge', () => {
+    const huge: ChatMessage = { role: 'user', content: `[renter's pre-loaded instructions] ${'Read all of it. '.repeat(3000)}` };
+    const current: ChatMessage[] = [
+      { role: 'user', content: '[renter] Summarise the transcript.' },
+      { role: 'assistant', content: '', tool_calls: [{ id: 'c1', name: 'read_transcript', arguments: '{}' }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'transcript line. '.repeat(3000) },
+    ];
+
+    const fitted = fitMessagesToWindow([SYSTEM, huge, ...current], { maxPromptTokens: 1000, pin });
+
+    expect(fitted.fits).toBe(true);
+    expectPaired(fitted.messages);
+    expect(fitted.messages[1]!.content).toMatch(/cut to fit the context window\]$/);
+    expect(fitted.messages).toContainEqual(current[0]);
+    const toolResult = fitted.messages.find((m) => m.role === 'tool')!;
+    expect(messageTokens(toolResult)).toBeGreaterThan(200);
+    expect(fitted.shortened).toBe(2);
+  });
+
+  it('keeps every tool result paired and the pinned message present, whatever the window', () => {
+    const messages = withInstructions(30);
+    for (let max = 300; max <= 3000; max += 97) {
+      const fitted = fitMessagesToWindow(messages, { maxPromptTokens: max, pin });
+      expectPaired(fitted.messages);
+      expect(fitted.messages[1]).toEqual(INSTRUCTIONS);
+      expect(fitted.messages.slice(2).find((m) => m.role !== 'system')?.role).not.toBe('tool');
+      if (fitted.fits) expect(fitted.tokens).toBeLessThanOrEqual(max);
+    }
+  });
+
+  it('is what windowFitter does with a pin', () => {
+    const fit = windowFitter({ contextWindow: 2000, maxTokens: 500, pin });
+    const fitted = fit(withInstructions(100));
+    expect(conversationTokens(fitted)).toBeLessThanOrEqual(1500);
+    expect(fitted[1]).toEqual(INSTRUCTIONS);
+    expectPaired(fitted);
+  });
+});
+
 describe('pairToolMessages', () => {
   it('drops results without their call and calls without their result', () => {
     const messages: ChatMessage[] = [

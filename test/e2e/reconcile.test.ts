@@ -17,7 +17,7 @@ describe('reconciliation: webhooks are hints', () => {
     await settle(s);
     expect(s.botMessages(rental.id)).toHaveLength(1);
     const first = s.model!.requests[0]!.body.messages as { role: string; content: string }[];
-    expect(first.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['[renter] Summarise the attached RFC in five bullets.']);
+    expect(first.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(["[renter's pre-loaded instructions] Summarise the attached RFC in five bullets."]);
     expect(first[0]!.content).not.toContain('Summarise the attached RFC');
     expect(s.host.logs.some((l) => l.includes('found an active rental the platform never announced'))).toBe(true);
   });

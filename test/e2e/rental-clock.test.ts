@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startStack } from '../helpers/stack.js';
+import type { FakeModelScript } from '../fakes/fake-openai-server.js';
+import { answerScript, startStack } from '../helpers/stack.js';
 import { FIXTURE_BOT_ID, waitFor } from '../helpers/test-host.js';
 
 /** No polling: the platform never gets a chance to send its own warning. */
@@ -69,6 +70,24 @@ describe('the host owns the rental clock', () => {
     expect(s.botMessages(rental.id)[3]).toMatch(/^model: The rental ends in less than two minutes/);
     s.advance(3 * 60_000);
     await waitFor('the end', () => (s.host.host.stores.db.prepare(`SELECT done FROM actors WHERE kind = 'rental'`).get() as { done: number }).done === 1);
+  });
+
+  it('uses the configured warning window in the wrap-up instruction and in the ending_soon of time_left', async () => {
+    const script: FakeModelScript = (request, index) => {
+      const messages = request.body.messages as { role: string; content: string | null }[];
+      const task = messages.findLast((m) => m.role === 'system' && /wrap-up/.test(m.content ?? '') && m !== messages[0]);
+      if (!task) return answerScript(request, index);
+      const result = messages.find((m) => m.role === 'tool');
+      if (!result) return { content: null, tool_calls: [{ name: 'time_left', arguments: '{}' }] };
+      return { content: `${task.content!.split('.')[0]} | ${result.content}` };
+    };
+    // Five minutes' warning: a rental with 4.5 minutes left is ending soon at once.
+    const s = await startStack({ script, env: { ...QUIET, RENTAL_WARNING_MS: '300000' }, botExtra: 'tools:\n  allow: [time_left]' });
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, durationMs: 270_000 });
+    await waitFor('greeting and wrap-up', () => s.botMessages(rental.id).length === 2);
+    const [instruction, toolResult] = s.botMessages(rental.id)[1]!.split(' | ');
+    expect(instruction).toBe('The rental ends in less than five minutes');
+    expect(JSON.parse(toolResult!)).toMatchObject({ known: true, ending_soon: true, minutes_left: 4 });
   });
 });
 

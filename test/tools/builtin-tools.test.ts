@@ -78,6 +78,23 @@ describe('time_left', () => {
     expect(await run(tools().time_left, {}, context)).toMatchObject({ seconds_left: 90, minutes_left: 1, ending_soon: true, source: 'host' });
   });
 
+  it("flags ending_soon by the host's warning window (RENTAL_WARNING_MS) when the context carries it", async () => {
+    const at = (msLeft: number, rentalWarningMs?: number) => {
+      const { context } = fakeContext({
+        channel: { kind: 'rental', rentalId: RENTAL_ID, renterId: RENTER_ID, expiresAt: new Date(NOW + msLeft).toISOString() },
+        routes: { [`GET /rentals/${RENTAL_ID}`]: () => Promise.reject(new Error('unreachable')) },
+      });
+      return run(tools().time_left, {}, rentalWarningMs === undefined ? context : { ...context, rentalWarningMs } as ToolContext);
+    };
+    expect(await at(4 * 60_000, 5 * 60_000)).toMatchObject({ ending_soon: true });
+    expect(await at(6 * 60_000, 5 * 60_000)).toMatchObject({ ending_soon: false });
+    expect(await at(90_000, 30_000)).toMatchObject({ ending_soon: false });
+    expect(await at(20_000, 30_000)).toMatchObject({ ending_soon: true });
+    // Without it, the platform's two minutes.
+    expect(await at(110_000)).toMatchObject({ ending_soon: true });
+    expect(await at(130_000)).toMatchObject({ ending_soon: false });
+  });
+
   it('says when the rental has ended, and when the end is unknown', async () => {
     const { context } = fakeContext({
       routes: { [`GET /rentals/${RENTAL_ID}`]: { status: 200, body: { status: 'ended', expires_at: new Date(NOW - 1000).toISOString() } } },

@@ -1,8 +1,23 @@
 import { z } from 'zod';
 import { defineTool, ToolError } from '../tool.js';
+import type { ToolContext } from '../tool-context.js';
 
-/** The platform warns at two minutes before the end (CONTRACT §4.5); so does this tool. */
-const ENDING_SOON_MS = 120_000;
+/** The platform warns at two minutes before the end (CONTRACT §4.5): the window when the host gives none. */
+export const DEFAULT_ENDING_SOON_MS = 120_000;
+
+/**
+ * What the runtime adds to a turn's ToolContext for this tool: the host's warning window
+ * (RENTAL_WARNING_MS), so `ending_soon` agrees with the host's own rental clock.
+ */
+export interface RentalClockSettings {
+  readonly rentalWarningMs?: number;
+}
+
+function endingSoonMs(context: ToolContext): number {
+  const window = (context as ToolContext & RentalClockSettings).rentalWarningMs;
+  return typeof window === 'number' && Number.isFinite(window) && window >= 0 ? window : DEFAULT_ENDING_SOON_MS;
+}
+
 
 export function timeLeftTool() {
   return defineTool({
@@ -42,7 +57,7 @@ export function timeLeftTool() {
         expires_at: new Date(expiresAt).toISOString(),
         seconds_left: Math.floor(msLeft / 1000),
         minutes_left: Math.floor(msLeft / 60_000),
-        ending_soon: msLeft <= ENDING_SOON_MS,
+        ending_soon: msLeft <= endingSoonMs(context),
         ended: ended || msLeft === 0,
         source,
       };
