@@ -7,14 +7,30 @@ import type { Bot } from '../config/bot-config.js';
 import type { Stores } from '../runtime/stores.js';
 import type { NewInboxEvent } from '../store/inbox-store.js';
 import type { AcceptedWebhook } from './classify-webhook.js';
+import { settleAtIngest, type SettledAtIngest } from './settle-at-ingest.js';
 
 /** Returns false when the dedupe key was already stored. Throws when the database cannot write. */
 export function storeWebhook(stores: Stores, bot: Bot, accepted: AcceptedWebhook, raw: string, receivedAt: string, note?: string): boolean {
-  return stores.inbox.insert(inboxRowFor(bot, accepted, raw, receivedAt, note));
+  const settled = settleAtIngest(bot, accepted, JSON.parse(raw));
+  return stores.inbox.insert(inboxRowFor(bot, accepted, raw, receivedAt, note, settled));
 }
 
-/** The inbox row for a classified webhook (the webhook route commits it through its commit queue). */
-export function inboxRowFor(bot: Bot, accepted: AcceptedWebhook, raw: string, receivedAt: string, note?: string): NewInboxEvent {
+/**
+ * The inbox row for a classified webhook (the webhook route commits it through its commit
+ * queue). An event its policy settles at ingest (`settleAtIngest`) is stored as done.
+ */
+export function inboxRowFor(bot: Bot, accepted: AcceptedWebhook, raw: string, receivedAt: string, note?: string, settled?: SettledAtIngest | null): NewInboxEvent {
+  if (settled) {
+    return { ...baseRow(bot, accepted, raw, receivedAt), status: 'done', note: note ? `${settled.note} (${note})` : settled.note, processedAt: receivedAt };
+  }
+  return {
+    ...baseRow(bot, accepted, raw, receivedAt),
+    status: needsActor(accepted) ? 'pending' : 'stored',
+    ...(note ? { note } : {}),
+  };
+}
+
+function baseRow(bot: Bot, accepted: AcceptedWebhook, raw: string, receivedAt: string) {
   return {
     dedupeKey: accepted.dedupeKey,
     botId: bot.profileId,
@@ -24,8 +40,6 @@ export function inboxRowFor(bot: Bot, accepted: AcceptedWebhook, raw: string, re
     eventTime: accepted.eventTime,
     receivedAt,
     body: raw,
-    status: needsActor(accepted) ? 'pending' : 'stored',
-    ...(note ? { note } : {}),
   };
 }
 

@@ -26,15 +26,16 @@ export interface NewInboxEvent {
   eventTime: number;
   receivedAt: string;
   body: string;
-  /** 'pending' when an actor will process it, 'stored' when it is only kept. */
-  status: 'pending' | 'stored';
+  /** 'pending' when an actor will process it, 'stored' when it is only kept, 'done' when settled as it is stored. */
+  status: 'pending' | 'stored' | 'done';
   note?: string;
+  processedAt?: string;
 }
 
 export function createInboxStore(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO inbox (dedupe_key, bot_id, event, kind, actor_key, event_time, received_at, body, status, note)
-     VALUES (@dedupeKey, @botId, @event, @kind, @actorKey, @eventTime, @receivedAt, @body, @status, @note)
+    `INSERT INTO inbox (dedupe_key, bot_id, event, kind, actor_key, event_time, received_at, body, status, note, processed_at)
+     VALUES (@dedupeKey, @botId, @event, @kind, @actorKey, @eventTime, @receivedAt, @body, @status, @note, @processedAt)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   );
   const nextPending = db.prepare(
@@ -48,7 +49,7 @@ export function createInboxStore(db: Db) {
   return {
     /** Commits the event; returns false when its dedupe key was already there. */
     insert(event: NewInboxEvent): boolean {
-      return insert.run({ note: null, ...event }).changes === 1;
+      return insert.run({ note: null, processedAt: null, ...event }).changes === 1;
     },
     get(seq: number): InboxRow | undefined {
       return bySeq.get(seq) as InboxRow | undefined;

@@ -99,6 +99,23 @@ describe('webhook refusals', () => {
   });
 });
 
+describe('events the bot only logs or ignores', () => {
+  it('are finished as they are stored: no actor step, the same note and log line', async () => {
+    const t = await startTestHost({ bots: [testBot({ name: 'research-helper', extra: 'events:\n  post_liked: ignore\n' })] });
+    expect((await t.post(t.bots[0]!, fixture('new_follower.json'))).status).toBe(200);
+    expect((await t.post(t.bots[0]!, fixture('post_liked.json'))).status).toBe(200);
+    // Already done when the 200 arrives: nothing waits for an actor.
+    const rows = t.host.stores.db.prepare('SELECT event, status, note, processed_at FROM inbox ORDER BY seq').all() as { event: string; status: string; note: string; processed_at: string | null }[];
+    expect(rows.map((r) => [r.event, r.status])).toEqual([['new_follower', 'done'], ['post_liked', 'done']]);
+    expect(rows[0]!.note).toMatch(/^policy log/);
+    expect(rows[1]!.note).toBe('policy ignore: bot file override');
+    expect(rows.every((r) => r.processed_at !== null)).toBe(true);
+    expect(t.host.stores.inbox.pendingCount()).toBe(0);
+    expect(t.logs.some((line) => line.includes('event logged') && line.includes('new_follower'))).toBe(true);
+    expect(t.host.stores.db.prepare('SELECT count(*) AS n FROM actors').get()).toEqual({ n: 0 });
+  });
+});
+
 describe('duplicates', () => {
   it('acknowledges the same data.id twice at the same instant and stores it once', async () => {
     const t = await startTestHost({});
@@ -186,7 +203,8 @@ describe('a stored event that cannot be processed', () => {
          VALUES ('n:damaged', ?, 'new_follower', 'bot', ?, 1, '1970-01-01T00:00:00Z', '{"event":', 'pending')`,
       )
       .run(t.bots[0]!.profileId, key);
-    await t.post(t.bots[0]!, fixture('new_follower.json'));
+    // An event the events actor acts on (surfaced to the owner), so the actor runs behind it.
+    await t.post(t.bots[0]!, fixture('dispute_opened.json'));
     await t.host.runtime.whenIdle();
     const rows = t.host.stores.db.prepare(`SELECT dedupe_key, status, note FROM inbox ORDER BY seq`).all() as { dedupe_key: string; status: string; note: string }[];
     expect(rows[0]).toMatchObject({ dedupe_key: 'n:damaged', status: 'ignored' });

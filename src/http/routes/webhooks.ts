@@ -10,6 +10,7 @@ import { WebhookRejectedError } from '../../errors.js';
 import { classifyWebhook } from '../../ingress/classify-webhook.js';
 import { isKnownEvent } from '../../ingress/known-events.js';
 import { createInboxCommitQueue } from '../../ingress/inbox-commit-queue.js';
+import { settleAtIngest } from '../../ingress/settle-at-ingest.js';
 import { inboxRowFor, needsActor } from '../../ingress/store-webhook.js';
 import { failpoint } from '../../runtime/failpoints.js';
 import type { HostRuntime } from '../../runtime/host-runtime.js';
@@ -67,9 +68,11 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       throw error;
     }
 
+    // An event the bot's policy only logs or ignores is finished as it is stored.
+    const settled = settleAtIngest(bot, accepted, body);
     let inserted: boolean;
     try {
-      inserted = await commits.insert(inboxRowFor(bot, accepted, raw, receivedAt));
+      inserted = await commits.insert(inboxRowFor(bot, accepted, raw, receivedAt, undefined, settled));
     } catch (err) {
       // Never 2xx for an event that is not on disk: the platform retries once, 30 s later.
       log.error({ bot: botName, err, event: accepted.event }, 'could not store the webhook; answering 503 so the platform retries');
@@ -82,8 +85,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
       return reply.code(200).send({ ok: true, duplicate: true });
     }
     if (!isKnownEvent(accepted.event)) log.warn({ bot: botName, event: accepted.event }, 'stored a webhook with an event name the platform is not known to send');
+    else if (settled) log.info({ bot: botName, event: accepted.event, ...(settled.logged ? { fields: settled.logged.fields } : {}) }, settled.logged ? `event logged: ${settled.logged.reason}` : `webhook stored and ${settled.note}`);
     else log.info({ bot: botName, event: accepted.event, kind: accepted.kind, actorKey: accepted.actorKey }, 'webhook stored');
-    if (needsActor(accepted)) deps.runtime.accepted(accepted.actorKey);
+    if (!settled && needsActor(accepted)) deps.runtime.accepted(accepted.actorKey);
 
     if (accepted.kind === 'test') {
       return reply.code(200).send({ ok: true, duplicate: false, bot: bot.name, profile_id: bot.profileId, message: `webhook.test reached bot "${bot.name}"` });
