@@ -9,6 +9,7 @@ import { roll, type SimFaults } from './faults.js';
 import type { SimPlatform } from './platform/context.js';
 import { registerAgentRoutes } from './routes/agents.js';
 import { CONTROL_PREFIX, registerControlRoutes, type ControlDeps } from './routes/control.js';
+import { registerFeedRoutes } from './routes/feed.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerOwnerChatRoutes } from './routes/owner-chat.js';
@@ -84,6 +85,7 @@ export function buildSimApp(deps: SimAppDeps): FastifyInstance {
   registerMessageRoutes(router, routeDeps);
   registerOwnerChatRoutes(router, routeDeps);
   registerNotificationRoutes(router, routeDeps);
+  registerFeedRoutes(router, routeDeps);
   if (deps.control) registerControlRoutes(app, deps.control);
 
   app.setNotFoundHandler((req, reply) => {

@@ -1,16 +1,19 @@
 /**
  * Saving and loading the emulator's state (`aa-host sim --state file.json`). The snapshot is
  * the tables as JSON plus the clock's advance, so a reloaded emulator has the same profiles,
- * keys, rentals and transcripts, and agrees on what time it is. The request and delivery logs
+ * keys, rentals, transcripts and feed, and agrees on what time it is. The request and delivery logs
  * are not state and are not saved.
  */
 import { z } from 'zod';
 import type { SimListing, SimState } from './sim-state.js';
 import type {
   SimConversation,
+  SimDailyPostCount,
   SimDm,
   SimNotification,
   SimOwnerChatMessage,
+  SimPost,
+  SimPostReaction,
   SimProfile,
   SimRental,
   SimRentalMessage,
@@ -38,6 +41,10 @@ export const simSnapshotSchema = z.object({
   dms: rowsWith('id'),
   owner_chat: rowsWith('id'),
   notifications: rowsWith('id'),
+  // The feed came later: a save without it loads with an empty feed.
+  posts: rowsWith('id').default([]),
+  post_reactions: rowsWith('post_id').default([]),
+  daily_post_counts: rowsWith('profile_id').default([]),
 });
 
 export type SimSnapshot = z.infer<typeof simSnapshotSchema>;
@@ -59,6 +66,9 @@ export function snapshotState(state: SimState, clockAdvancedMs: number, savedAt:
     dms: copy(state.dms),
     owner_chat: copy(state.ownerChat),
     notifications: copy(state.notifications),
+    posts: copy(state.posts.values()),
+    post_reactions: copy(state.postReactions),
+    daily_post_counts: copy(state.dailyPostCounts.values()),
   };
 }
 
@@ -75,5 +85,11 @@ export function restoreState(state: SimState, input: unknown): SimSnapshot {
   state.dms.push(...snapshot.dms.map((row) => clone<SimDm>(row)));
   state.ownerChat.push(...snapshot.owner_chat.map((row) => clone<SimOwnerChatMessage>(row)));
   state.notifications.push(...snapshot.notifications.map((row) => clone<SimNotification>(row)));
+  for (const row of snapshot.posts) state.posts.set(row.id, clone<SimPost>(row));
+  state.postReactions.push(...snapshot.post_reactions.map((row) => clone<SimPostReaction>(row)));
+  for (const row of snapshot.daily_post_counts) {
+    const count = clone<SimDailyPostCount>(row);
+    state.dailyPostCounts.set(`${count.profile_id}|${count.post_date}`, count);
+  }
   return snapshot;
 }

@@ -6,9 +6,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   SimConversation,
+  SimDailyPostCount,
   SimDm,
   SimNotification,
   SimOwnerChatMessage,
+  SimPost,
+  SimPostReaction,
   SimProfile,
   SimRental,
   SimRentalMessage,
@@ -34,6 +37,10 @@ export interface SimState {
   dms: SimDm[];
   ownerChat: SimOwnerChatMessage[];
   notifications: SimNotification[];
+  posts: Map<string, SimPost>;
+  postReactions: SimPostReaction[];
+  /** Keyed `<profile_id>|<post_date>`. */
+  dailyPostCounts: Map<string, SimDailyPostCount>;
 }
 
 export function createSimState(): SimState {
@@ -47,6 +54,9 @@ export function createSimState(): SimState {
     dms: [],
     ownerChat: [],
     notifications: [],
+    posts: new Map(),
+    postReactions: [],
+    dailyPostCounts: new Map(),
   };
 }
 

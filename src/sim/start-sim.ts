@@ -11,15 +11,17 @@ import { createDeliverer } from './deliver-webhook.js';
 import { resolveFaults, type SimFaults } from './faults.js';
 import type { SimPlatform } from './platform/context.js';
 import { conversationBetween, sendDm } from './platform/direct-messages.js';
+import { createPost, reactToPost, repliesTo } from './platform/feed.js';
 import { inboxOf } from './platform/inbox.js';
 import { ownerChatThread, sendOwnerMessage } from './platform/owner-chat.js';
-import { createBot, createHuman, setWebhookUrl } from './platform/profiles.js';
+import { createBot, createHuman, requireProfile, setWebhookUrl } from './platform/profiles.js';
 import { postRentalMessage, rentalTranscript } from './platform/rental-chat.js';
 import { autoStartRental, endRental, extendRental, queueConfirmRental, startRental } from './platform/rentals.js';
+import { SimApiError } from './sim-api-error.js';
 import { createSimState } from './sim-state.js';
 import { restoreState, snapshotState } from './sim-snapshot.js';
 import { createSleeper } from './sleeper.js';
-import type { Sim, SimDelivery, SimOptions, SimRequest, SimRental } from './types.js';
+import type { Sim, SimDelivery, SimOptions, SimPost, SimRequest, SimRental } from './types.js';
 
 export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const timeScale = options.timeScale ?? 1;
@@ -66,6 +68,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   log?.(`sim listening on ${origin}/api (timeScale ${timeScale})${options.control ? `, control API on ${origin}/_sim` : ''}`);
 
   const copyRental = (rental: SimRental): SimRental => ({ ...rental });
+  const copyPost = (post: SimPost): SimPost => ({ ...post, tags: [...post.tags] });
   let closing: Promise<void> | undefined;
 
   return {
@@ -101,6 +104,21 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       return { conversationId, messageId: message.id };
     },
     sendOwnerMessage: (input) => ({ messageId: sendOwnerMessage(platform, input).id }),
+    createPost: (input) => {
+      const result = createPost(platform, {
+        authorId: input.authorId,
+        content: input.content,
+        tags: input.tags,
+        parentId: input.parentId,
+        payForPost: input.payForPost,
+        id: input.id,
+      });
+      if (result.status === 402) throw new SimApiError(402, result.body.message);
+      return copyPost(result.post);
+    },
+    reactToPost: (input) => {
+      reactToPost(platform, { postId: input.postId, user: requireProfile(platform, input.userId), reaction: input.reaction });
+    },
 
     getProfile: (id) => {
       const profile = state.profiles.get(id);
@@ -115,6 +133,12 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     conversationBetween: (a, b) => conversationBetween(platform, a, b)?.id,
     ownerChat: (botId) => ownerChatThread(platform, botId).map((m) => ({ ...m })),
     notifications: (profileId) => inboxOf(platform, profileId).map((n) => ({ ...n })),
+    getPost: (id) => {
+      const post = state.posts.get(id);
+      return post && copyPost(post);
+    },
+    postReplies: (postId) => repliesTo(platform, postId).map(copyPost),
+    feedPosts: (authorId) => [...state.posts.values()].filter((p) => authorId === undefined || p.author_id === authorId).map(copyPost),
 
     deliveries,
     requests,

@@ -119,6 +119,46 @@ export interface SimNotification {
   created_at: string;
 }
 
+/** A `posts` row (CONTRACT §3.6): a top-level post, or a reply when `parent_id` is set. */
+export interface SimPost {
+  id: string;
+  author_id: string;
+  /** Stored untrimmed, as sent. */
+  content: string;
+  media_urls: string[] | null;
+  tags: string[];
+  like_count: number;
+  reply_count: number;
+  parent_id: string | null;
+  created_at: string;
+  updated_at: string;
+  human_like_count: number;
+  human_dislike_count: number;
+  bot_like_count: number;
+  bot_dislike_count: number;
+  /** False while a sponsor must approve it; the emulator has no sponsorships, so always true. */
+  is_approved: boolean;
+  is_hidden: boolean;
+}
+
+/** A `post_reactions` row: one per (post, user); a new reaction replaces the old one. */
+export interface SimPostReaction {
+  post_id: string;
+  user_id: string;
+  user_type: 'human' | 'agent';
+  reaction: 'like' | 'dislike';
+  created_at: string;
+}
+
+/** A `daily_post_counts` row: top-level posts per profile per UTC day (replies are not counted). */
+export interface SimDailyPostCount {
+  profile_id: string;
+  /** YYYY-MM-DD, UTC, on the platform clock. */
+  post_date: string;
+  free_used: number;
+  paid_used: number;
+}
+
 /** One webhook attempt, as the receiver saw it (or would have). */
 export interface SimDelivery {
   url: string;
@@ -191,6 +231,19 @@ export interface Sim {
   extendRental(input: { rentalId: string } & RentalLength): SimRental;
   sendDm(input: { fromId: string; toId: string; content: string }): { conversationId: string; messageId: string };
   sendOwnerMessage(input: { botId: string; content: string }): { messageId: string };
+  /**
+   * `POST /api/feed` as `authorId`, with the same quota, payment and `post_reply` rules. A top-level
+   * post past the free quota without `payForPost` throws a SimApiError with status 402. `id` fixes the
+   * new post's id (e.g. a fixture's).
+   */
+  createPost(input: { authorId: string; content: string; parentId?: string; tags?: string[]; payForPost?: boolean; id?: string }): SimPost;
+  /** `POST /api/feed/{id}/react` as `userId`: sends `post_liked` or `post_disliked` to the author, every time. */
+  reactToPost(input: { postId: string; userId: string; reaction: 'like' | 'dislike' }): void;
+  getPost(id: string): SimPost | undefined;
+  /** Direct replies to a post, oldest first. */
+  postReplies(postId: string): SimPost[];
+  /** Every post and reply, oldest first; only `authorId`'s when given. */
+  feedPosts(authorId?: string): SimPost[];
   getProfile(id: string): SimProfile | undefined;
   getRental(id: string): SimRental | undefined;
   /** Oldest first. */

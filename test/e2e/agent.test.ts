@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeModelReply, FakeModelRequest, FakeModelScript } from '../fakes/fake-openai-server.js';
 import { answerScript, startStack } from '../helpers/stack.js';
-import { FIXTURE_BOT_ID, FIXTURE_OWNER_ID, waitFor } from '../helpers/test-host.js';
+import { FIXTURE_BOT_ID, FIXTURE_BUYER_ID, FIXTURE_OWNER_ID, waitFor } from '../helpers/test-host.js';
 
 type Msg = { role: string; content: string | null; tool_call_id?: string; tool_calls?: unknown[] };
 const messagesOf = (request: FakeModelRequest) => request.body.messages as Msg[];
@@ -73,6 +73,42 @@ describe('the agent loop through the host', () => {
     expect(disallowed).toMatch(/error/i);
     expect(disallowed).toMatch(/send_dm/);
     expect(s.sim.requests.some((r) => r.path === '/api/messages' && r.method === 'POST')).toBe(false);
+  });
+});
+
+describe('the feed tool on the emulator', () => {
+  it('posts 3 free posts, refuses to pay for a 4th, and replies under a post', async () => {
+    let buyerPostId = '';
+    const script: FakeModelScript = (request, index) => {
+      if (!lastUser(request).includes('post about it')) return answerScript(request, index);
+      const results = toolResults(request);
+      if (results.length < 4) return call('create_feed_post', JSON.stringify({ content: `post ${results.length + 1}`, tags: ['rag'] }));
+      if (results.length === 4) return call('create_feed_post', JSON.stringify({ content: 'thanks for the write-up', reply_to: buyerPostId }));
+      return { content: `results: ${results.join(' | ')}` };
+    };
+    const s = await startStack({ script, botExtra: `${TOOLS(['create_feed_post'])}\n  max_calls_per_turn:\n    create_feed_post: 5` });
+    buyerPostId = s.sim.createPost({ authorId: s.buyerId, content: 'my write-up on chunking' }).id;
+    const rental = s.sim.startRental({ botId: FIXTURE_BOT_ID, renterId: s.renterId, minutes: 30 });
+    await waitFor('the greeting', () => s.botMessages(rental.id).length === 1);
+    s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'post about it' });
+    await waitFor('the answer', () => s.botMessages(rental.id).length === 2);
+
+    const mine = s.sim.feedPosts().filter((p) => p.author_id === FIXTURE_BOT_ID);
+    expect(mine.map((p) => [p.content, p.parent_id, p.tags])).toEqual([
+      ['post 1', null, ['rag']],
+      ['post 2', null, ['rag']],
+      ['post 3', null, ['rag']],
+      ['thanks for the write-up', buyerPostId, []],
+    ]);
+    const results = s.botMessages(rental.id)[1]!.replace('results: ', '').split(' | ');
+    expect(results.slice(0, 3).map((r) => JSON.parse(r).post_id)).toEqual(mine.slice(0, 3).map((p) => p.id));
+    expect(JSON.parse(results[3]!)).toMatchObject({ posted: false, requires_payment: true, cost_aa: 1 });
+    expect(JSON.parse(results[4]!)).toMatchObject({ posted: true, post_id: mine[3]!.id });
+    // Never paid: no request asked to, and the bot's balance is untouched.
+    const feedPosts = s.sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/feed');
+    expect(feedPosts.every((r) => (r.body as { pay_for_post?: unknown }).pay_for_post === undefined)).toBe(true);
+    expect(s.sim.getProfile(FIXTURE_BOT_ID)!.credit_balance).toBe(0);
+    expect(s.sim.notifications(s.buyerId).map((n) => n.type)).toEqual(['post_reply']);
   });
 });
 
@@ -284,12 +320,10 @@ describe('the daily budget', () => {
 });
 
 describe('every event has an answer', () => {
-  const outboxOf = (s: Awaited<ReturnType<typeof startStack>>) =>
-    s.host.host.stores.db.prepare(`SELECT path, body FROM outbox WHERE actor_key LIKE 'events:%' ORDER BY id`).all() as { path: string; body: string }[];
   const inboxNote = (s: Awaited<ReturnType<typeof startStack>>, event: string) =>
     (s.host.host.stores.db.prepare(`SELECT note FROM inbox WHERE event = ? ORDER BY seq DESC`).get(event) as { note: string }).note;
 
-  it('gives each event type its default behaviour', async () => {
+  it('gives each event type its default behaviour, and the answers reach the platform', async () => {
     const s = await startStack();
     const sent = async (name: string) => {
       expect((await s.host.post(s.bot, fixture(name))).status).toBe(200);
@@ -298,21 +332,63 @@ describe('every event has an answer', () => {
     await sent('sponsor_offer.json');
     await sent('dispute_opened.json');
     await sent('service_request.json');
-    await sent('post_reply.json');
-    await waitFor('the answers', () => outboxOf(s).length === 4);
+    // The post reply happens on the emulator, so the host's answer has a post to reply under: the
+    // bot's post, a reply to it by the fixtures' replier (which fires post_reply), all with the fixture's ids.
+    const reply = fixture('post_reply.json').data.data;
+    s.sim.createPost({ authorId: FIXTURE_BOT_ID, content: reply.parent_content, id: reply.post_id });
+    const replier = s.sim.createHuman({ username: reply.replier_username, displayName: 'Replier One', id: reply.replier_id });
+    s.sim.createPost({ authorId: replier.id, content: reply.reply_content, parentId: reply.post_id, id: reply.reply_id });
+
+    const outboxRows = () =>
+      s.host.host.stores.db.prepare(`SELECT path, body, status, last_error FROM outbox WHERE actor_key LIKE 'events:%' ORDER BY id`).all() as {
+        path: string;
+        body: string;
+        status: string;
+        last_error: string | null;
+      }[];
+    await waitFor('the answers to be sent', () => outboxRows().length === 4 && outboxRows().every((row) => row.status !== 'pending' && row.status !== 'sending'));
     await s.host.host.runtime.whenIdle();
     for (const event of ['new_follower', 'product_purchased', 'review_posted', 'credits_received', 'post_liked']) expect(inboxNote(s, event)).toMatch(/^policy log/);
-    const posts = outboxOf(s).map((row) => ({ path: row.path, body: JSON.parse(row.body) }));
+    // Every answer went out and the platform took it.
+    expect(outboxRows().map((row) => [row.path, row.status, row.last_error])).toEqual(outboxRows().map((row) => [row.path, 'sent', null]));
+    const posts = outboxRows().map((row) => ({ path: row.path, body: JSON.parse(row.body) }));
     expect(posts).toEqual(
       expect.arrayContaining([
         { path: `/bots/${FIXTURE_BOT_ID}/owner-chat`, body: { content: expect.stringMatching(/^Sponsorship offer from @sponsor_01/) } },
         { path: `/bots/${FIXTURE_BOT_ID}/owner-chat`, body: { content: expect.stringMatching(/^A dispute was opened on/) } },
-        { path: '/messages', body: { to_id: fixture('service_request.json').data.data.buyer_id, content: expect.stringMatching(/^Thanks for your request for/) } },
-        { path: '/feed', body: { parent_id: fixture('post_reply.json').data.data.reply_id, content: expect.stringMatching(/^model: |^answer to: /) } },
+        { path: '/messages', body: { to_id: FIXTURE_BUYER_ID, content: expect.stringMatching(/^Thanks for your request for/) } },
+        { path: '/feed', body: { parent_id: reply.reply_id, content: expect.stringMatching(/^model: |^answer to: /) } },
       ]),
     );
-    // Surfaced to the owner: it is in the owner chat on the platform.
-    await waitFor('owner chat', () => s.sim.ownerChat(FIXTURE_BOT_ID).length === 2);
+    const hostPosts = s.sim.requests.filter((r) => r.profileId === FIXTURE_BOT_ID && r.method === 'POST');
+    expect(hostPosts.map((r) => [r.path, r.status]).sort()).toEqual(
+      [
+        ['/api/bots/' + FIXTURE_BOT_ID + '/owner-chat', 201],
+        ['/api/bots/' + FIXTURE_BOT_ID + '/owner-chat', 201],
+        ['/api/feed', 201],
+        ['/api/messages', 201],
+      ].sort(),
+    );
+
+    // On the platform: disputes and sponsor offers surfaced in the owner chat, written by the bot…
+    const ownerChat = s.sim.ownerChat(FIXTURE_BOT_ID);
+    expect(ownerChat.map((m) => m.sender_type)).toEqual(['bot', 'bot']);
+    expect(ownerChat.map((m) => m.content).sort()).toEqual([
+      expect.stringMatching(/^A dispute was opened on "Prompt Pack: Research Workflows" by @buyer_01: /),
+      expect.stringMatching(/^Sponsorship offer from @sponsor_01/),
+    ]);
+    // …the service request acknowledged by DM to the buyer…
+    const conversation = s.sim.conversationBetween(FIXTURE_BOT_ID, FIXTURE_BUYER_ID);
+    expect(conversation).toBeDefined();
+    expect(s.sim.dmMessages(conversation!).map((m) => [m.sender_id, m.content])).toEqual([
+      [FIXTURE_BOT_ID, expect.stringMatching(/^Thanks for your request for "/)],
+    ]);
+    // …and the post reply answered on the feed, under the reply, which tells the replier.
+    const answers = s.sim.postReplies(reply.reply_id);
+    expect(answers.map((p) => [p.author_id, p.content])).toEqual([[FIXTURE_BOT_ID, expect.stringMatching(/^model: |^answer to: /)]]);
+    expect(s.sim.notifications(replier.id).map((n) => [n.type, (n.data as { reply_id?: string }).reply_id])).toEqual([['post_reply', answers[0]!.id]]);
+    // Nothing else was posted anywhere: the logged events sent nothing.
+    expect(s.sim.feedPosts()).toHaveLength(3);
   });
 
   it('follows an override in the bot file', async () => {

@@ -5,7 +5,7 @@
 import { onTestFinished } from 'vitest';
 import { startSim, type Sim, type SimOptions } from '../../src/sim/index.js';
 import { startFakeOpenAiServer, type FakeModelScript, type FakeOpenAiServer } from '../fakes/fake-openai-server.js';
-import { FIXTURE_BOT_ID, FIXTURE_OWNER_ID, startTestHost, testBot, type TestBot, type TestHost } from './test-host.js';
+import { FIXTURE_BOT_ID, FIXTURE_BUYER_ID, FIXTURE_OWNER_ID, startTestHost, testBot, type TestBot, type TestHost } from './test-host.js';
 
 export interface Stack {
   sim: Sim;
@@ -56,7 +56,8 @@ export async function startStack(options: {
 
   const owner = sim.createHuman({ username: 'owner_01', id: FIXTURE_OWNER_ID });
   const renter = sim.createHuman({ username: 'renter_01' });
-  const buyer = sim.createHuman({ username: 'buyer_01' });
+  // The fixtures' buyer, so the events that name `buyer_id` (service_request, dispute_opened…) point at a real profile.
+  const buyer = sim.createHuman({ username: 'buyer_01', id: FIXTURE_BUYER_ID });
   const bot = testBot({ name: 'research-helper', ...(options.botExtra ? { extra: options.botExtra } : {}) });
   sim.createBot({ ownerId: owner.id, username: 'research-helper-k3x9q', displayName: 'Research Helper', id: FIXTURE_BOT_ID, apiKey: bot.apiKey });
   let offsetMs = 0;

@@ -28,6 +28,7 @@ export const FIXTURE_BOT_ID = '3c02559b-3c42-4cdd-b64e-2ec636ec8a8f';
 export const FIXTURE_OWNER_ID = '5d26137c-a741-42e6-93a9-aed857efb7f0';
 export const FIXTURE_RENTER_ID = '3bb30ba1-5a0e-48cf-9ad6-93465bfcc464';
 export const FIXTURE_RENTAL_ID = '9496dae6-e9c7-4f9b-8e24-76e73998f16c';
+export const FIXTURE_BUYER_ID = 'c5e1f702-790d-40de-a40a-c8f79c01ee0e';
 
 export function testBot(overrides: Partial<TestBot> & { name: string }): TestBot {
   const hex = (seed: string) => Buffer.from(seed.repeat(64)).toString('hex').slice(0, 64).replace(/[^0-9a-f]/g, 'a');

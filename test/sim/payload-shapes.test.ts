@@ -11,6 +11,9 @@ const RENTAL_TEXT =
 const DM_TEXT =
   'Hi! Could you put together a short literature summary on retrieval-augmented generation? Budget is flexible, ideally by Friday.';
 const OWNER_TEXT = 'Please keep rental replies under 250 words today and always end with a one-line TL;DR.';
+const POST_TEXT =
+  'Shipped a new walkthrough: how I chunk long PDFs before embedding them, with timings for three chunk sizes and the trade-offs I saw in answer quality.';
+const REPLY_TEXT = 'Nice write-up. Did you try overlapping chunks, and if so how much overlap?';
 const INSTRUCTIONS =
   'Please compare the three attached vendor proposals and give me a ranked shortlist with one paragraph of reasoning each.';
 
@@ -97,6 +100,21 @@ describe('sim payloads match the platform fixtures', () => {
     await apiClient(sim, bot.apiKey).post('/agents/me/webhook-test');
     expectLikeFixture(botHook.received[0], 'webhook.test');
     expectLikeFixture(botHook.received[1], 'webhook.test__agents_me');
+  });
+
+  it('post_reply, post_liked and post_disliked', async () => {
+    const { sim, bot, owner, botHook } = await castWithHooks();
+    const post = sim.createPost({ authorId: bot.id, content: POST_TEXT });
+    const replier = sim.createHuman({ username: 'replier_01', displayName: 'Replier One' });
+    const reactor = sim.createHuman({ username: 'reactor_01' });
+    const critic = sim.createBot({ ownerId: owner.id, username: 'critic-bot-w4n8t' });
+    await apiClient(sim, replier.apiKey).post('/feed', { content: REPLY_TEXT, parent_id: post.id });
+    await apiClient(sim, reactor.apiKey).post(`/feed/${post.id}/react`, { reaction: 'like' });
+    await apiClient(sim, critic.apiKey).post(`/feed/${post.id}/react`, { reaction: 'dislike' });
+    await sim.waitForDeliveries();
+    expectLikeFixture(botHook.events('post_reply')[0], 'post_reply');
+    expectLikeFixture(botHook.events('post_liked')[0], 'post_liked');
+    expectLikeFixture(botHook.events('post_disliked')[0], 'post_disliked');
   });
 
   it('the retry repeats the body byte for byte', async () => {

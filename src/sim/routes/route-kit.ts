@@ -30,6 +30,9 @@ export interface RouteResult {
 
 export type RouteHandler = (ctx: RouteContext) => RouteResult | Promise<RouteResult>;
 
+/** A route whose key is optional: `actor` is null for no key or a bad one. */
+export type PublicRouteHandler = (ctx: Omit<RouteContext, 'actor'> & { actor: SimProfile | null }) => RouteResult | Promise<RouteResult>;
+
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** The authenticated profile id of each request, for the request log. */
@@ -45,8 +48,20 @@ export class SimRouter {
     this.#platform = platform;
   }
 
-  /** Registers a route that requires a Bearer key; every emulated route does. */
+  /** Registers a route that requires a Bearer key. */
   route(method: Method, path: string, handler: RouteHandler): void {
+    this.#register(method, path, (header) => authenticate(this.#platform, header), handler as PublicRouteHandler);
+  }
+
+  /**
+   * Registers a public GET that accepts an optional key (`/api/feed`, `/api/feed/{id}`): a good key
+   * names the caller, a missing or bad one is read as anonymous, never a 401 (CONTRACT §3.0).
+   */
+  publicRoute(method: Method, path: string, handler: PublicRouteHandler): void {
+    this.#register(method, path, (header) => optionalActor(this.#platform, header), handler);
+  }
+
+  #register(method: Method, path: string, resolve: (header: string | undefined) => SimProfile | null, handler: PublicRouteHandler): void {
     this.#patterns.push({
       method,
       path,
@@ -57,8 +72,8 @@ export class SimRouter {
       method,
       url: path,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        const actor = authenticate(this.#platform, req.headers.authorization);
-        actorOf.set(req, actor.id);
+        const actor = resolve(req.headers.authorization);
+        if (actor) actorOf.set(req, actor.id);
         const result = await handler({
           actor,
           params: req.params as Record<string, string>,
@@ -91,6 +106,12 @@ export function authenticate(platform: SimPlatform, header: string | undefined):
   const profile = id ? platform.state.profiles.get(id) : undefined;
   if (!profile) throw new SimApiError(401, 'Invalid API key');
   return profile;
+}
+
+function optionalActor(platform: SimPlatform, header: string | undefined): SimProfile | null {
+  if (!header?.startsWith('Bearer ')) return null;
+  const id = platform.state.apiKeys.get(header.slice(7));
+  return (id ? platform.state.profiles.get(id) : undefined) ?? null;
 }
 
 /**
