@@ -80,6 +80,51 @@ describe('reconciliation: webhooks are hints', () => {
   });
 });
 
+describe('recovery from notifications: an unreadable row', () => {
+  it('is left unread (never in the PATCH), warned about once over many passes, and does not stop the others being recovered', async () => {
+    const badId = '6f1c2d3e-4a5b-4c6d-8e7f-901234567890';
+    // A new_message row without its conversation: the host cannot read it as its event.
+    const badRow = {
+      id: badId,
+      user_id: FIXTURE_BOT_ID,
+      type: 'message',
+      title: 'New message from @someone',
+      body: 'hello',
+      link: null,
+      data: { content: 'hello', from_id: 'not-a-uuid' },
+      is_read: false,
+      created_at: '2026-05-04T09:00:00.000000+00:00',
+    };
+    const state = {
+      format: 'aa-host-sim-state',
+      version: 1,
+      saved_at: '2026-05-04T09:00:00.000Z',
+      clock_advanced_ms: 0,
+      ...Object.fromEntries(['profiles', 'api_keys', 'listings', 'rentals', 'rental_messages', 'conversations', 'dms', 'owner_chat'].map((k) => [k, []])),
+      notifications: [badRow],
+    };
+    const s = await startStack({ env: { ...FAST_POLL, NOTIFICATIONS_INTERVAL_MS: '100' }, sim: { state } });
+    s.sim.faults.dropBoth = 1;
+    const { conversationId } = s.sim.sendDm({ fromId: s.buyerId, toId: FIXTURE_BOT_ID, content: 'anyone home?' });
+    await s.sim.waitForDeliveries();
+    s.sim.faults.dropBoth = 0;
+    await waitFor('the DM reply', () => s.sim.dmMessages(conversationId).length === 2);
+    const polls = () => s.sim.requests.filter((r) => r.method === 'GET' && r.path === '/api/notifications').length;
+    const after = polls();
+    await waitFor('three more passes', () => polls() >= after + 3);
+    await settle(s, 0);
+
+    const inbox = s.sim.notifications(FIXTURE_BOT_ID);
+    expect(inbox.find((n) => n.id === badId)?.is_read).toBe(false);
+    expect(inbox.filter((n) => n.id !== badId).every((n) => n.is_read)).toBe(true);
+    const patched = s.sim.requests.filter((r) => r.method === 'PATCH' && r.path === '/api/notifications');
+    expect(patched.length).toBeGreaterThan(0);
+    expect(patched.flatMap((r) => (r.body as { ids: string[] }).ids)).not.toContain(badId);
+    const warnings = s.host.logs.filter((l) => l.includes(badId) && l.includes('unexpected shape'));
+    expect(warnings).toHaveLength(1);
+  });
+});
+
 describe('the daily API cap', () => {
   it('counts every call per bot per UTC day, shows it on /healthz, and stops polling at 95 % of the cap', async () => {
     const s = await startStack({ env: FAST_POLL, botExtra: 'limits:\n  api_calls_per_day: 20' });
