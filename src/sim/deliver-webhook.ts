@@ -15,6 +15,47 @@ export const WEBHOOK_RETRY_DELAY_MS = 30_000;
 const REORDER_HOLD_MS = 40;
 const REORDER_GAP_MS = 15;
 
+const MASK = '***';
+/** A lone path segment this long could be the token itself (`https://host/<token>`). */
+const SECRET_SEGMENT_LENGTH = 16;
+
+/**
+ * A webhook URL as the emulator logs it. Hosts put their secret in the path (aa-host:
+ * `/webhooks/<token>`; CONTRACT §6.7 item 1 says to), so only the origin and the first path
+ * segment are kept: `http://127.0.0.1:8080/webhooks/***`. The rest of the path and any query
+ * are masked, user info is dropped, and a lone long first segment is masked too.
+ */
+export function maskWebhookUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return MASK;
+  }
+  const [first, ...rest] = parsed.pathname.split('/').filter(Boolean);
+  let path = '/';
+  if (first !== undefined) {
+    path = first.length >= SECRET_SEGMENT_LENGTH ? `/${MASK}` : `/${first}${rest.length > 0 ? `/${MASK}` : ''}`;
+  }
+  return `${parsed.origin}${path}${parsed.search ? `?${MASK}` : ''}`;
+}
+
+/** `text` (e.g. a fetch error, which can quote the URL) with the URL and each secret part of it masked. */
+export function redactUrl(text: string, url: string): string {
+  let out = text.split(url).join(maskWebhookUrl(url));
+  let secrets: string[] = [];
+  try {
+    const parsed = new URL(url);
+    const [first, ...rest] = parsed.pathname.split('/').filter(Boolean);
+    secrets = [...rest, parsed.search.slice(1), parsed.username, parsed.password];
+    if (first !== undefined && first.length >= SECRET_SEGMENT_LENGTH) secrets.push(first);
+  } catch {
+    secrets = [url];
+  }
+  for (const secret of secrets.filter((part) => part.length >= 4)) out = out.split(secret).join(MASK);
+  return out;
+}
+
 export type TestResult = { ok: boolean; status: number } | { ok: false; error: string };
 
 export interface Deliverer {
@@ -75,9 +116,10 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     record.finishedAt = new Date();
     if ('status' in result) record.status = result.status;
     else record.error = result.error;
+    // The log shows where it went, never the secret in the URL (the record keeps the real URL).
     deps.log?.(
-      `webhook ${event} -> ${url} attempt ${n}${options.duplicate ? ' (duplicate)' : ''}: ` +
-        `${'status' in result ? result.status : result.error} ` +
+      `webhook ${event} -> ${maskWebhookUrl(url)} attempt ${n}${options.duplicate ? ' (duplicate)' : ''}: ` +
+        `${'status' in result ? result.status : redactUrl(result.error, url)} ` +
         `(${record.finishedAt.getTime() - record.startedAt.getTime()} ms)`,
     );
     return result;

@@ -158,6 +158,33 @@ describe('sim webhook delivery', () => {
     expect(hook.received).toHaveLength(1);
   });
 
+  it('never logs the secret part of a webhook URL: origin and first path segment only', async () => {
+    const lines: string[] = [];
+    const { sim, bot, owner, buyer } = await setupSim({ log: (line) => lines.push(line) });
+    const hook = await startReceiver((req) => (req.n === 1 ? { status: 500 } : {}));
+    const { origin } = new URL(hook.url);
+    const token = `tok-${'s3cr3t'.repeat(8)}`;
+    const ownerToken = 'owner-path-secret-123';
+    const queryToken = 'query-secret-456';
+    sim.setWebhookUrl(bot.id, `${origin}/webhooks/${token}`);
+    sim.setWebhookUrl(owner.id, `${origin}/owner/${ownerToken}?key=${queryToken}`);
+    sim.sendDm({ fromId: buyer.id, toId: bot.id, content: 'hi' }); // a failed first attempt and its retry, plus the owner copy
+    await sim.waitForDeliveries();
+    const api = apiClient(sim, bot.apiKey);
+    await api.post('/agents/me/webhook-test');
+    // A refused connection and a URL fetch cannot parse: their error texts must not quote the token either.
+    await api.post('/agents/me/webhook-test', { url: `http://127.0.0.1:1/webhooks/${token}` });
+    await api.post('/agents/me/webhook-test', { url: `http://bad host/webhooks/${token}` });
+
+    const webhookLines = lines.filter((line) => line.startsWith('webhook '));
+    expect(webhookLines.length).toBeGreaterThanOrEqual(6);
+    for (const secret of [token, ownerToken, queryToken]) expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+    expect(webhookLines.filter((line) => line.includes(`-> ${origin}/webhooks/*** attempt`))).toHaveLength(3);
+    expect(webhookLines.some((line) => line.includes(`-> ${origin}/owner/***?*** attempt 1: 200`))).toBe(true);
+    // The delivery records keep the real URL, for tests and the control API.
+    expect(sim.deliveries.some((d) => d.url === `${origin}/webhooks/${token}`)).toBe(true);
+  });
+
   it('cancels a pending retry on close', async () => {
     const { sim, bot, buyer } = await setupSim({ timeScale: 1 });
     const hook = await startReceiver(() => ({ status: 500 }));
