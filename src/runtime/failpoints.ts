@@ -12,6 +12,10 @@ export const FAILPOINTS = [
   'before-post',
   /** The platform has accepted the post; the outbox row is not marked sent yet. */
   'after-post-before-mark',
+  /** A tool's platform write is in its turn's journal; the request has not been sent. */
+  'before-tool-write',
+  /** The platform has answered a tool's write; the journal does not know yet. */
+  'after-tool-write',
 ] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 

@@ -12,10 +12,18 @@ import { sendNextPost } from './send-outbox.js';
 
 /** After an unexpected error (e.g. the disk is full), look at the actor again this much later. */
 const RETRY_AFTER_ERROR_MS = 5000;
+/**
+ * A stop lets running turns finish until this long before its grace period ends, then aborts
+ * their model and tool calls: the turns unwind, stay pending without counting the attempt, and
+ * the database closes with no step left running.
+ */
+const ABORT_BEFORE_GRACE_ENDS_MS = 1000;
 
 export function createHostRuntime(deps: RuntimeDeps) {
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
+  const shutdown = new AbortController();
+  const turnDeps: RuntimeDeps = { ...deps, shutdownSignal: shutdown.signal };
 
   const later = (delayMs: number, action: () => void) => {
     if (stopped) return;
@@ -45,7 +53,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
   );
   const turns: KeyedWorker = new KeyedWorker(
     async (key) => {
-      const outcome = await runNextTurn(deps, key, () => outbox.kick(key));
+      const outcome = await runNextTurn(turnDeps, key, () => outbox.kick(key));
       if (outcome === 'none') return false;
       outbox.kick(key);
       return true;
@@ -119,13 +127,20 @@ export function createHostRuntime(deps: RuntimeDeps) {
         await Promise.all(workers.map((worker) => worker.whenIdle()));
       } while (workers.some((worker) => worker.busy > 0));
     },
-    /** Stops taking work, waits for running steps up to `graceMs`; unfinished work stays in the database. */
+    /**
+     * Stops taking work and waits for running steps up to `graceMs`; turns still waiting for the
+     * model near the end are aborted (they run again at the next start). Unfinished work stays in the database.
+     */
     async stop(graceMs: number): Promise<boolean> {
       stopped = true;
       clearInterval(tick);
       timers.forEach((timer) => clearTimeout(timer));
       timers.clear();
       workers.forEach((worker) => worker.stop());
+      const abort = setTimeout(
+        () => shutdown.abort(new Error('the host is shutting down')),
+        Math.max(0, graceMs - Math.min(ABORT_BEFORE_GRACE_ENDS_MS, graceMs / 2)),
+      );
       let timer: NodeJS.Timeout | undefined;
       const drained = await Promise.race([
         Promise.all(workers.map((worker) => worker.whenIdle())).then(() => true),
@@ -134,6 +149,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
         }),
       ]);
       clearTimeout(timer);
+      clearTimeout(abort);
       return drained;
     },
   };

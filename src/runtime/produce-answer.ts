@@ -14,6 +14,7 @@ import type { ChatMessage } from '../llm/chat-model.js';
 import { toToolDefinition } from '../tools/tool.js';
 import type { ToolContext } from '../tools/tool-context.js';
 import { isoNow } from '../time.js';
+import { journalToolCalls } from './journal-tool-calls.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
 export interface Answer {
@@ -61,7 +62,17 @@ export function budgetVerdict(deps: RuntimeDeps, bot: Bot, actorKey: string): { 
 
 export async function produceAnswer(
   deps: RuntimeDeps,
-  input: { bot: Bot; actorKey: string; turnKind: TurnKind; priority: number; messages: ChatMessage[]; context: ToolContext; log: Logger },
+  input: {
+    bot: Bot;
+    actorKey: string;
+    /** The turn the tool calls are journaled under, so a redone turn does not repeat them. */
+    turnId: number;
+    turnKind: TurnKind;
+    priority: number;
+    messages: ChatMessage[];
+    context: ToolContext;
+    log: Logger;
+  },
 ): Promise<Answer> {
   const { bot, actorKey, log } = input;
   if (deps.model.kind === 'fallback') return { text: fallbackReply(bot, input.turnKind), source: 'fallback' };
@@ -72,11 +83,11 @@ export async function produceAnswer(
   if (spent.stop) return announceBudget(deps, actorKey, spent, '', log);
   let stoppedBy: BudgetStop | undefined;
 
-  const tools = deps.toolsFor(bot);
+  const tools = journalToolCalls(deps, bot, input.turnId, deps.toolsFor(bot), log);
   const definitions = [...tools.values()].map(toToolDefinition);
   try {
     const result = await runAgentLoop({
-      model: { complete: (request) => deps.queues.runLlm(bot, input.priority, () => deps.model.complete(request)) },
+      model: { complete: (request) => untilAborted(deps.queues.runLlm(bot, input.priority, () => deps.model.complete(request)), request.signal) },
       modelName: bot.model,
       maxTokens: bot.maxTokens,
       messages: input.messages,
@@ -100,6 +111,7 @@ export async function produceAnswer(
         deps.stores.llmCalls.add(costRecord({ botId: bot.profileId, actorKey, model: call.model || bot.model, usage: call.usage, at: isoNow(deps.clock) }, deps.prices));
       },
       log,
+      ...(input.context.signal ? { signal: input.context.signal } : {}),
     });
     if (result.stoppedBy === 'budget' && stoppedBy) {
       // Spent in the middle of the turn: what the model wrote so far still goes out.
@@ -115,6 +127,17 @@ export async function produceAnswer(
     log.warn({ err, model: bot.model }, 'the model failed; posting the fallback reply');
   }
   return { text: fallbackReply(bot, input.turnKind), source: 'fallback' };
+}
+
+/** A model call still waiting in the bot's queue gives up when the turn is aborted (a shutdown), rather than holding it up. */
+function untilAborted<T>(call: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return call;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function announceBudget(deps: RuntimeDeps, actorKey: string, spent: BudgetStop, partial: string, log: Logger): Answer {

@@ -49,7 +49,7 @@ export async function runEventTurn(deps: RuntimeDeps, bot: Bot, actor: ActorStat
     const messages: ChatMessage[] = [{ role: 'system', content: system }];
     if (action.userText) messages.push({ role: 'user', content: action.userText });
     const context = createTurnToolContext(deps, bot, actor, turn, undefined, onPosted, row.event);
-    const answer = await produceAnswer(deps, { bot, actorKey: actor.key, turnKind: 'event', priority: PRIORITY.conversation, messages, context, log });
+    const answer = await produceAnswer(deps, { bot, actorKey: actor.key, turnId: turn.id, turnKind: 'event', priority: PRIORITY.conversation, messages, context, log });
     text = answer.text;
   } else {
     return finish('done', `${action.kind}: nothing to post`);

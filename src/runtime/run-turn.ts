@@ -25,7 +25,24 @@ import { createTurnToolContext, postsFor } from './turn-tool-context.js';
 
 export type TurnOutcome = 'none' | 'done' | 'cancelled';
 
+/**
+ * A turn that a clean shutdown stopped (its model or tool call aborted) stays pending for the next
+ * start with its attempt count put back: only crashes count toward maxTurnAttempts, so deploys
+ * during a long model call never leave the renter with the fallback reply.
+ */
 export async function runNextTurn(deps: RuntimeDeps, actorKey: string, onPosted: () => void = () => {}): Promise<TurnOutcome> {
+  const before = deps.stores.turns.next(actorKey);
+  try {
+    return await runPendingTurn(deps, actorKey, onPosted);
+  } catch (err) {
+    if (!before || !deps.shutdownSignal?.aborted) throw err;
+    deps.stores.turns.restoreAttempts(before.id, before.attempts);
+    deps.log.info({ actorKey, turnId: before.id }, 'turn stopped by the shutdown; it runs again at the next start (not counted as an attempt)');
+    return 'none';
+  }
+}
+
+async function runPendingTurn(deps: RuntimeDeps, actorKey: string, onPosted: () => void): Promise<TurnOutcome> {
   const { stores, clock } = deps;
   const turn = stores.turns.next(actorKey);
   if (!turn) return 'none';
@@ -167,6 +184,7 @@ async function answerTurn(
   return produceAnswer(deps, {
     bot,
     actorKey: actor.key,
+    turnId: turn.id,
     turnKind: turn.kind,
     priority: actor.kind === 'rental' ? PRIORITY.rental : PRIORITY.conversation,
     messages,

@@ -40,4 +40,10 @@ export interface RuntimeDeps extends ActorCore {
   /** The guarded platform request function tools use. */
   toolPlatformFor(bot: Bot): PlatformRequestFn;
   prices: PriceTable;
+  /**
+   * Aborted by a clean shutdown once its grace period is nearly over: a turn still waiting for the
+   * model (or in a tool call) stops, stays pending for the next start, and the attempt is not
+   * counted (maxTurnAttempts is for crashes, not deploys). Set by the host runtime.
+   */
+  shutdownSignal?: AbortSignal;
 }

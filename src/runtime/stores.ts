@@ -7,6 +7,7 @@ import { createMessageStore } from '../store/message-store.js';
 import type { Db } from '../store/open-database.js';
 import { createOutboxStore } from '../store/outbox-store.js';
 import { createTimerStore } from '../store/timer-store.js';
+import { createToolCallJournalStore } from '../store/tool-call-journal-store.js';
 import { createTurnStore } from '../store/turn-store.js';
 
 export function createStores(db: Db) {
@@ -22,6 +23,7 @@ export function createStores(db: Db) {
     apiUsage: createApiUsageStore(db),
     llmCalls: createLlmCallStore(db),
     notices: createNoticeStore(db),
+    toolCalls: createToolCallJournalStore(db),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -1,7 +1,8 @@
 /**
  * The ToolContext of one turn: what a tool may touch. `postToChat` writes outbox rows (split to
  * the platform's limit) and the transcript in one transaction, so progress posts are as durable
- * as replies and never reach a chat whose actor has ended.
+ * as replies and never reach a chat whose actor has ended. A text the turn already posted is
+ * not posted again: a turn redone after a crash reuses the rows of its first attempt.
  */
 import type { ActorState } from '../actors/actor-logic.js';
 import type { Bot } from '../config/bot-config.js';
@@ -51,12 +52,14 @@ export function createTurnToolContext(
     clock: deps.clock,
     rentalWarningMs: deps.settings.rentalWarningMs,
     platform: deps.toolPlatformFor(bot),
+    ...(deps.shutdownSignal ? { signal: deps.shutdownSignal } : {}),
     async postToChat(text: string): Promise<void> {
       if (actor.kind === 'events') throw new ToolError('this turn answers an event: there is no chat to post progress to');
       const posts = postsFor(actor, bot, trigger, text);
       if (posts.length === 0) throw new ToolError('the progress message is empty');
       const posted = deps.stores.db.transaction(() => {
         if (loadActor(deps.stores, actor.key).done || deps.stores.turns.get(turn.id)?.status !== 'pending') return false;
+        if (posts.every((post) => deps.stores.outbox.hasForTurn(turn.id, post.body))) return true;
         const at = isoNow(deps.clock);
         deps.stores.messages.add({
           actorKey: actor.key,

@@ -140,6 +140,42 @@ const MIGRATIONS: string[] = [
   CREATE TABLE notices (actor_key TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (actor_key, kind));
   CREATE TABLE bot_state (bot_id TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
   `,
+  `
+  -- A turn's tool calls that change something, written before the tool runs, so a turn redone
+  -- after a crash answers a finished call from here instead of doing it again. One row per
+  -- (turn, tool, canonical JSON of the arguments): the agent loop already answers an identical
+  -- call within one attempt from its first result.
+  CREATE TABLE tool_calls (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    turn_id     INTEGER NOT NULL,
+    bot_id      TEXT NOT NULL,
+    tool        TEXT NOT NULL,
+    args        TEXT NOT NULL,
+    status      TEXT NOT NULL,             -- started | done
+    result      TEXT,                      -- JSON {ok, value} or {ok: false, error}, once done
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    UNIQUE (turn_id, tool, args)
+  );
+
+  -- Each platform write a journaled tool call made, recorded before the request is sent.
+  CREATE TABLE tool_call_writes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    call_id    INTEGER NOT NULL REFERENCES tool_calls (id),
+    bot_id     TEXT NOT NULL,
+    method     TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    outcome    TEXT NOT NULL,              -- sending | accepted (2xx) | refused (other status, or the guard) | absent (checked: not on the platform)
+    status     INTEGER,                    -- the HTTP status, when one came back
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX tool_call_writes_by_call ON tool_call_writes (call_id);
+  CREATE INDEX tool_call_writes_by_path ON tool_call_writes (bot_id, path) WHERE outcome = 'accepted';
+
+  -- A progress post a redone turn makes again is found among its turn's rows, not posted twice.
+  CREATE INDEX outbox_by_turn ON outbox (turn_id) WHERE turn_id IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Db): void {

@@ -1,5 +1,6 @@
-/** Every post to the platform is a row here before the HTTP call is made. */
+/** Every post the host makes itself (replies, progress, event answers) is a row here before the HTTP call is made. */
 import type { Db } from './open-database.js';
+import type { PostMatch } from './tool-call-journal-store.js';
 
 export interface OutboxRow {
   id: number;
@@ -31,6 +32,14 @@ export function createOutboxStore(db: Db) {
   );
   const countSent = db.prepare(`SELECT count(*) AS n FROM outbox WHERE actor_key = ? AND status = 'sent' AND body = ?`);
   const openActors = db.prepare(`SELECT DISTINCT actor_key FROM outbox WHERE status IN ('pending', 'sending')`);
+  const forTurnWithBody = db.prepare(`SELECT 1 FROM outbox WHERE turn_id = ? AND body = ? LIMIT 1`);
+  const countSentLike = db.prepare(
+    `SELECT count(*) AS n FROM outbox
+     WHERE bot_id = @botId AND path = @path AND status = 'sent'
+       AND json_extract(body, '$.content') = @content
+       AND coalesce(json_extract(body, '$.to_id'), '') = @toId
+       AND coalesce(json_extract(body, '$.parent_id'), '') = @parentId`,
+  );
   return {
     add(row: { actorKey: string; botId: string; turnId: number | null; part: number; method: string; path: string; body: unknown; at: string }): void {
       insert.run({ ...row, body: JSON.stringify(row.body) });
@@ -55,6 +64,14 @@ export function createOutboxStore(db: Db) {
     },
     countSentWithContent(actorKey: string, body: string): number {
       return (countSent.get(actorKey, body) as { n: number }).n;
+    },
+    /** Whether this turn already has a post with exactly this body (a progress post made before the turn was redone). */
+    hasForTurn(turnId: number, body: unknown): boolean {
+      return forTurnWithBody.get(turnId, JSON.stringify(body)) !== undefined;
+    },
+    /** Sent posts of this text to this place, across the bot's actors (what a tool's write is told apart from). */
+    countSentLike(match: PostMatch): number {
+      return (countSentLike.get({ botId: match.botId, path: match.path, content: match.content, toId: match.toId ?? '', parentId: match.parentId ?? '' }) as { n: number }).n;
     },
     actorsWithOpenPosts(): string[] {
       return (openActors.all() as { actor_key: string }[]).map((row) => row.actor_key);

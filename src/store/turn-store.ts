@@ -21,6 +21,7 @@ export function createTurnStore(db: Db) {
   const next = db.prepare(`SELECT * FROM turns WHERE actor_key = ? AND status = 'pending' ORDER BY id LIMIT 1`);
   const get = db.prepare(`SELECT * FROM turns WHERE id = ?`);
   const start = db.prepare(`UPDATE turns SET attempts = attempts + 1 WHERE id = ?`);
+  const setAttempts = db.prepare(`UPDATE turns SET attempts = ? WHERE id = ? AND status = 'pending'`);
   const finish = db.prepare(`UPDATE turns SET status = ?, note = ?, finished_at = ? WHERE id = ? AND status = 'pending'`);
   const cancelForActor = db.prepare(
     `UPDATE turns SET status = 'cancelled', note = ?, finished_at = ? WHERE actor_key = ? AND status = 'pending'`,
@@ -55,6 +56,10 @@ export function createTurnStore(db: Db) {
     },
     markStarted(id: number): void {
       start.run(id);
+    },
+    /** Puts back the count a turn had before a run that a clean shutdown stopped: that run was no attempt. */
+    restoreAttempts(id: number, attempts: number): void {
+      setAttempts.run(attempts, id);
     },
     finish(id: number, status: 'done' | 'cancelled', note: string | null, at: string): boolean {
       return finish.run(status, note, at, id).changes === 1;

@@ -6,7 +6,9 @@
  *   export const tools = [{ name: 'weather', description: '…', parameters: z.object({ city: z.string() }),
  *                           async execute({ city }, context) { … } }];
  *
- * `context.platform` is guarded like the built-ins': the forbidden routes stay refused.
+ * `context.platform` is guarded like the built-ins': the forbidden routes stay refused. A tool may say what it changes
+ * (`effects: 'none' | 'platform' | 'unknown'`, tool.ts); unless it says 'none', its calls are journaled so a turn redone
+ * after a crash does not repeat them, and an unsaid `effects` is 'unknown': an interrupted call is not run again.
  * `.js`/`.mjs` load natively; `.ts` loads natively under vitest/tsx, else through tsx when it is installed.
  */
 import { existsSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { TOOL_NAME_PATTERN, type AnyTool } from './tool.js';
+import { TOOL_EFFECTS, TOOL_NAME_PATTERN, type AnyTool, type ToolEffects } from './tool.js';
 
 export interface LoadCustomToolsOptions {
   /** The directory of the bot file: a relative `modulePath` is resolved from it. */
@@ -89,6 +91,9 @@ function toolProblem(candidate: unknown): string | null {
   if (typeof tool.execute !== 'function') return 'execute must be a function';
   if (tool.maxCallsPerTurn !== undefined && !(Number.isInteger(tool.maxCallsPerTurn) && (tool.maxCallsPerTurn as number) > 0)) {
     return 'maxCallsPerTurn must be a positive integer';
+  }
+  if (tool.effects !== undefined && !TOOL_EFFECTS.includes(tool.effects as ToolEffects)) {
+    return `effects must be one of ${TOOL_EFFECTS.map((e) => `'${e}'`).join(', ')}`;
   }
   const parameters = tool.parameters as { safeParse?: unknown; _zod?: unknown } | undefined;
   if (typeof parameters?.safeParse !== 'function' || typeof parameters._zod !== 'object') return 'parameters must be a zod (v4) schema';

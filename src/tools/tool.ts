@@ -10,6 +10,19 @@ import type { ToolContext } from './tool-context.js';
 /** OpenAI's rule for function names; other servers accept at least this. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
+/**
+ * What a tool changes outside the turn, which decides what a turn redone after a crash does with
+ * its calls (src/runtime/journal-tool-calls.ts):
+ * - `none`: it only reads (the time left, the transcript); it simply runs again.
+ * - `platform`: its only effects are writes through `context.platform` and `context.postToChat`.
+ *   A finished call is answered from the journal; an interrupted one is looked for on the platform
+ *   and run again only when its writes are known not to have landed.
+ * - `unknown` (the default, e.g. an owner's tool that calls another service): a finished call is
+ *   answered from the journal; an interrupted one is not run again (at most once).
+ */
+export type ToolEffects = 'none' | 'platform' | 'unknown';
+export const TOOL_EFFECTS: readonly ToolEffects[] = ['none', 'platform', 'unknown'];
+
 export interface Tool<Args = any> {
   readonly name: string;
   /** What the model reads to decide when to call it. */
@@ -18,6 +31,8 @@ export interface Tool<Args = any> {
   readonly parameters: z.ZodType<Args>;
   /** The agent loop refuses calls beyond this many in one turn (a model that spams progress posts). */
   readonly maxCallsPerTurn?: number;
+  /** @default 'unknown' */
+  readonly effects?: ToolEffects;
   /**
    * Runs the call. The returned value goes back to the model (a string as is, anything else as JSON).
    * Throw ToolError for an expected failure the model should read and adapt to.
@@ -33,6 +48,7 @@ export function defineTool<S extends z.ZodObject>(tool: {
   description: string;
   parameters: S;
   maxCallsPerTurn?: number;
+  effects?: ToolEffects;
   execute(args: z.output<S>, context: ToolContext): unknown;
 }): Tool<z.output<S>> {
   // S is a ZodType whose output is z.output<S>; TypeScript cannot see that through the generic.

@@ -29,6 +29,7 @@ export function createFeedPostTool(options: { payForPosts: boolean; maxCallsPerT
       reply_to: z.uuid().optional().describe('The id of a post to reply to; leave out for a new post.'),
     }),
     maxCallsPerTurn: options.maxCallsPerTurn,
+    effects: 'platform',
     async execute({ content, tags, reply_to: replyTo }, context) {
       let payNow = false;
       if (!replyTo) {

@@ -11,6 +11,7 @@ export function postProgressTool(options: { maxCallsPerTurn: number }) {
       text: z.string().trim().min(1).max(2000).describe('The message to post, at most 2000 characters.'),
     }),
     maxCallsPerTurn: options.maxCallsPerTurn,
+    effects: 'platform',
     async execute({ text }, context) {
       if (context.channel.kind === 'event') throw new ToolError('there is no chat to post to in this turn');
       await context.postToChat(text);

@@ -21,6 +21,7 @@ export function readTranscriptTool() {
     parameters: z.object({
       last: z.number().int().min(1).max(200).default(30).describe('How many of the latest messages to return.'),
     }),
+    effects: 'none',
     async execute({ last }, context) {
       const channel = context.channel;
       if (channel.kind !== 'rental') throw new ToolError('there is no rental transcript in this conversation');

@@ -17,6 +17,7 @@ export function sendDmTool(options: { recipients: readonly DmRecipientKind[]; ma
       content: z.string().trim().min(1).max(5000).describe('The message, at most 5000 characters.'),
     }),
     maxCallsPerTurn: options.maxCallsPerTurn,
+    effects: 'platform',
     async execute({ to, content }, context) {
       const toId = recipientId(to, allowed, context);
       if (toId === context.bot.profileId) throw new ToolError('you cannot send a DM to yourself');

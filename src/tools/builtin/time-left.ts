@@ -18,13 +18,13 @@ function endingSoonMs(context: ToolContext): number {
   return typeof window === 'number' && Number.isFinite(window) && window >= 0 ? window : DEFAULT_ENDING_SOON_MS;
 }
 
-
 export function timeLeftTool() {
   return defineTool({
     name: 'time_left',
     description:
       'How much time is left in this rental. Use it before starting a long piece of work, and wrap up when it says ending_soon.',
     parameters: z.object({}),
+    effects: 'none',
     async execute(_args, context) {
       const channel = context.channel;
       if (channel.kind !== 'rental') throw new ToolError('this conversation is not a rental; it has no clock');

@@ -18,6 +18,7 @@ export function updateServiceOrderTool(options: { maxCallsPerTurn: number }) {
       delivery_note: z.string().trim().min(1).max(10_000).optional().describe('Required when delivering: what you delivered.'),
     }),
     maxCallsPerTurn: options.maxCallsPerTurn,
+    effects: 'platform',
     async execute({ order_id: orderId, status, delivery_note: note }, context) {
       if (status === 'delivered' && !note) throw new ToolError('a delivery needs a delivery_note');
       const reply = await context.platform({
