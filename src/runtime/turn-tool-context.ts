@@ -9,7 +9,6 @@ import type { Bot } from '../config/bot-config.js';
 import { messageLimitFor } from '../context/build-chat-messages.js';
 import { platformPosts } from '../platform/platform-client.js';
 import { splitReply } from '../replies/split-reply.js';
-import type { RentalClockSettings } from '../tools/builtin/time-left.js';
 import { ToolError } from '../tools/tool.js';
 import type { ToolChannel, ToolContext } from '../tools/tool-context.js';
 import type { MessageRow } from '../store/message-store.js';
@@ -45,7 +44,7 @@ export function createTurnToolContext(
   trigger: MessageRow | undefined,
   onPosted: () => void,
   event?: string,
-): ToolContext & RentalClockSettings {
+): ToolContext {
   return {
     bot: { profileId: bot.profileId, ownerId: bot.ownerId, name: bot.name },
     channel: channelOf(actor, trigger, event),

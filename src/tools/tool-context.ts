@@ -46,6 +46,8 @@ export interface ToolContext {
   readonly bot: { readonly profileId: string; readonly ownerId: string | undefined; readonly name: string };
   readonly channel: ToolChannel;
   readonly clock: Clock;
+  /** The host's warning window before a rental's end (RENTAL_WARNING_MS); when absent, the platform's two minutes. */
+  readonly rentalWarningMs?: number;
   /** Guarded: the routes a model must never reach are refused whatever the tool asks (guard-platform-request.ts). */
   readonly platform: PlatformRequestFn;
   /**

@@ -5,16 +5,9 @@ import type { ToolContext } from '../tool-context.js';
 /** The platform warns at two minutes before the end (CONTRACT §4.5): the window when the host gives none. */
 export const DEFAULT_ENDING_SOON_MS = 120_000;
 
-/**
- * What the runtime adds to a turn's ToolContext for this tool: the host's warning window
- * (RENTAL_WARNING_MS), so `ending_soon` agrees with the host's own rental clock.
- */
-export interface RentalClockSettings {
-  readonly rentalWarningMs?: number;
-}
-
+/** The host's warning window (RENTAL_WARNING_MS), so `ending_soon` agrees with the host's own rental clock. */
 function endingSoonMs(context: ToolContext): number {
-  const window = (context as ToolContext & RentalClockSettings).rentalWarningMs;
+  const window = context.rentalWarningMs;
   return typeof window === 'number' && Number.isFinite(window) && window >= 0 ? window : DEFAULT_ENDING_SOON_MS;
 }
 
