@@ -99,7 +99,7 @@ export function benchHostEnv(options: Omit<StartBenchHostOptions, 'secrets' | 'n
     AGENTSACCESS_API: options.platformUrl,
     ...(options.modelUrl ? { OPENAI_BASE_URL: options.modelUrl, OPENAI_API_KEY: 'sk-bench-0000' } : {}),
     LLM_MODEL: 'fake-model',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     ...options.env,
   };
 }
