@@ -6,7 +6,7 @@
  * an actor. Policies that post or ask the model still go to the actor.
  */
 import { parseActorKey } from '../actors/actor-keys.js';
-import { resolveEventAction } from '../agent/event-policies.js';
+import { resolveEventAction, type EventAction } from '../agent/event-policies.js';
 import type { Bot } from '../config/bot-config.js';
 import type { AcceptedWebhook } from './classify-webhook.js';
 
@@ -22,7 +22,11 @@ export function settleAtIngest(bot: Bot, accepted: AcceptedWebhook, body: unknow
   const { kind } = parseActorKey(accepted.actorKey);
   if (kind !== 'events' && kind !== 'dm') return null;
   const fields = (body as { data?: { data?: unknown } } | null)?.data?.data ?? {};
-  const action = resolveEventAction(accepted.event, fields, bot.events ?? {});
+  return settledBy(resolveEventAction(accepted.event, fields, bot.events ?? {}));
+}
+
+/** How an `ignore` or `log` action finishes an event (at ingest, or in the events actor); null for actions that act. */
+export function settledBy(action: EventAction): SettledAtIngest | null {
   if (action.kind === 'ignore') return { note: `policy ignore: ${action.reason}` };
   if (action.kind === 'log') return { note: `policy log: ${action.reason}`, logged: { reason: action.reason, fields: action.fields } };
   return null;

@@ -108,8 +108,12 @@ async function settleInterrupted(deps: RuntimeDeps, bot: Bot, tool: AnyTool, row
     try {
       check = await checkToolWrite(deps, bot, write);
     } catch (err) {
+      // The platform is unreachable right now: that says nothing about the write. The call stays
+      // 'started', so the same call later looks again.
       log.warn({ err, path: write.path }, 'could not look for an interrupted tool write on the platform');
-      check = 'unknown';
+      throw new ToolError(
+        'The host restarted while this action was being carried out, and the platform cannot be reached right now to check whether it happened. It was not repeated. Try the same call again later.',
+      );
     }
     if (check !== 'unknown') deps.stores.toolCalls.settleWrite(write.id, check === 'landed' ? 'accepted' : 'absent');
     checks.push(check);
@@ -141,7 +145,8 @@ function recordWrites(deps: RuntimeDeps, bot: Bot, callId: number, platform: Pla
       throw err;
     }
     failpoint('after-tool-write');
-    stores.toolCalls.settleWrite(writeId, reply.status >= 200 && reply.status < 300 ? 'accepted' : 'refused', reply.status);
+    // A 5xx (a gateway timing out, say) may have been written all the same: it stays 'sending'.
+    if (reply.status < 500) stores.toolCalls.settleWrite(writeId, reply.status >= 200 && reply.status < 300 ? 'accepted' : 'refused', reply.status);
     return reply;
   };
 }

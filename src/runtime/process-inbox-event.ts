@@ -5,6 +5,7 @@
  * through the bot's event policy: ignored, logged, or answered by the bot's events actor.
  */
 import Database from 'better-sqlite3';
+import { settledBy } from '../ingress/settle-at-ingest.js';
 import { eventsActorKey, parseActorKey } from '../actors/actor-keys.js';
 import { routeInboxEvent } from '../actors/route-inbox-event.js';
 import { resolveEventAction, type EventAction } from '../agent/event-policies.js';
@@ -31,7 +32,8 @@ export const DEFAULT_BATCH: BatchLimits = { maxEvents: 64, maxMs: 4 };
  * Processes an actor's stored events, oldest first, several in one transaction: one commit (one
  * fsync with synchronous=FULL) for the batch instead of one per event. Each event still runs in
  * its own savepoint, so one event's failure is set aside without undoing the others; a database
- * error undoes the whole batch, which is then simply processed again. The batch is bounded in
+ * error on an event ends the batch before it (the events already done commit), and the event is
+ * tried again on its own. The batch is bounded in
  * events and in time, and the caller yields to the event loop between batches, so a backlog of
  * thousands never keeps the webhook route from answering.
  *
@@ -43,7 +45,15 @@ export function processInboxBatch(deps: RuntimeDeps, actorKey: string, limits: B
     const turnsFor = new Set<string>();
     let processed = 0;
     while (processed < limits.maxEvents && (processed === 0 || performance.now() - started < limits.maxMs)) {
-      const outcome = processNextInboxEvent(deps, actorKey);
+      let outcome: ProcessOutcome;
+      try {
+        outcome = processNextInboxEvent(deps, actorKey);
+      } catch (err) {
+        // A database error on a later event must not undo the ones before it: they commit, and
+        // the failing event is tried again on its own (and fails the step there).
+        if (processed === 0) throw err;
+        break;
+      }
       if (outcome.kind === 'none') break;
       processed += 1;
       if (outcome.turnsStarted > 0) turnsFor.add(outcome.turnsFor);
@@ -83,10 +93,11 @@ function processNext(deps: RuntimeDeps, actorKey: string): ProcessOutcome {
     const policy = eventPolicy(deps, row);
     if (policy) {
       const { action, paused } = policy;
-      if (action.kind === 'ignore') return finish('done', `policy ignore: ${action.reason}`);
-      if (action.kind === 'log') {
-        log.info({ bot: row.bot_id, event: row.event, fields: action.fields }, `event logged: ${action.reason}`);
-        return finish('done', `policy log: ${action.reason}`);
+      // Settled at ingest as a rule; here for rows stored before, or by an older host.
+      const settled = settledBy(action);
+      if (settled) {
+        if (settled.logged) log.info({ bot: row.bot_id, event: row.event, fields: settled.logged.fields }, `event logged: ${settled.logged.reason}`);
+        return finish('done', settled.note);
       }
       if (paused) return finish('ignored', 'the owner paused the bot (say "resume" in the owner chat)');
       if (action.kind !== 'llm' || row.event !== 'new_message') {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processInboxBatch } from '../../src/runtime/process-inbox-event.js';
 import { startTestHost, testBot } from '../helpers/test-host.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'platform', name), 'utf8'));
@@ -211,5 +212,28 @@ describe('a stored event that cannot be processed', () => {
     expect(rows[0]!.note).toMatch(/^could not be processed: /);
     expect(rows[1]!.status).toBe('done');
     expect(t.logs.some((l) => l.includes('set aside so the events after it go on'))).toBe(true);
+  });
+});
+
+describe('a database error on one event of a batch', () => {
+  it('commits the events before it and fails only when that event is tried alone', async () => {
+    const t = await startTestHost({});
+    await t.host.runtime.whenIdle();
+    const key = `events:${t.bots[0]!.profileId}`;
+    const db = t.host.stores.db;
+    const add = db.prepare(
+      `INSERT INTO inbox (dedupe_key, bot_id, event, kind, actor_key, event_time, received_at, body, status)
+       VALUES (?, ?, 'new_follower', 'bot', ?, ?, '1970-01-01T00:00:00Z', ?, 'pending')`,
+    );
+    for (const [i, id] of ['n:one', 'n:two', 'n:three'].entries()) add.run(id, t.bots[0]!.profileId, key, i + 1, JSON.stringify(fixture('new_follower.json')));
+    // The second event's row cannot be written: a database error, not the event's own fault.
+    db.exec(`CREATE TRIGGER stuck BEFORE UPDATE OF status ON inbox WHEN NEW.dedupe_key = 'n:two' BEGIN SELECT RAISE(ABORT, 'row is stuck'); END`);
+    expect(processInboxBatch(t.host.deps, key).processed).toBe(1);
+    expect(() => processInboxBatch(t.host.deps, key)).toThrow(/row is stuck/);
+    const status = (id: string) => (db.prepare('SELECT status FROM inbox WHERE dedupe_key = ?').get(id) as { status: string }).status;
+    expect([status('n:one'), status('n:two'), status('n:three')]).toEqual(['done', 'pending', 'pending']);
+    db.exec('DROP TRIGGER stuck');
+    expect(processInboxBatch(t.host.deps, key).processed).toBe(2);
+    expect([status('n:two'), status('n:three')]).toEqual(['done', 'done']);
   });
 });

@@ -4,7 +4,10 @@
  * turn id and makes the same call, as a turn redone after a crash does. A crash during a call is
  * a platform request that never answers (the write stays 'sending', the call 'started').
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Bot } from '../../src/config/bot-config.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { DONE_BEFORE_RESTART, journalToolCalls, NOT_REPEATED_AFTER_RESTART } from '../../src/runtime/journal-tool-calls.js';
@@ -26,7 +29,12 @@ const noAnswer: Route = () => {
 };
 
 function setup(routes: Record<string, Route> = {}) {
-  const db = openDatabase({ path: ':memory:', synchronous: 'NORMAL' });
+  const dir = mkdtempSync(join(tmpdir(), 'aa-journal-'));
+  const db = openDatabase({ path: join(dir, 'aa-host.db'), synchronous: 'FULL' });
+  onTestFinished(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const stores = createStores(db);
   const { context, platform } = fakeContext({ routes });
   // The checks read through the host's platform client: 2xx or a thrown error.
@@ -99,6 +107,25 @@ describe('the tool-call journal', () => {
     // Settled now: a third attempt answers from the journal.
     await s.attempt()('send_dm', { to: 'owner', content: 'Starting on your task.' });
     expect(s.posts('POST', '/messages')).toHaveLength(2);
+  });
+
+  it('does not give up on an interrupted DM while the platform cannot be reached to check it', async () => {
+    const s = setup({ 'POST /messages': noAnswer, 'GET /messages': noAnswer });
+    await expect(s.attempt()('send_dm', { to: 'owner', content: 'Starting on your task.' })).rejects.toThrow(/died/);
+    await expect(s.attempt()('send_dm', { to: 'owner', content: 'Starting on your task.' })).rejects.toThrow(/cannot be reached right now to check/);
+    expect(s.stores.toolCalls.forTurn(TURN_ID)).toMatchObject([{ tool: 'send_dm', status: 'started' }]);
+    // Reachable again, and the DM is not in the thread: it is sent, once.
+    for (const [route, handler] of Object.entries(dmThread(['Earlier note.']))) s.platform.routes.set(route, handler);
+    s.platform.routes.set('POST /messages', () => ({ status: 201, body: { conversation_id: CONVERSATION_ID } }));
+    expect(await s.attempt()('send_dm', { to: 'owner', content: 'Starting on your task.' })).toEqual({ sent: true, conversation_id: CONVERSATION_ID });
+    expect(s.posts('POST', '/messages')).toHaveLength(2);
+  });
+
+  it('leaves a write answered with a 5xx open, so a redone turn looks for it on the platform', async () => {
+    const s = setup({ 'POST /messages': () => ({ status: 502, body: { error: 'Bad gateway' } }), ...dmThread(['Starting on your task.']) });
+    await s.attempt()('send_dm', { to: 'owner', content: 'Starting on your task.' }).catch(() => undefined);
+    const [call] = s.stores.toolCalls.forTurn(TURN_ID);
+    expect(s.stores.toolCalls.writesOf(call!.id)).toMatchObject([{ outcome: 'sending' }]);
   });
 
   it('tells an interrupted DM apart from an identical one the host sent before, by count', async () => {

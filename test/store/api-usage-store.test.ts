@@ -17,8 +17,14 @@ function open() {
   return { db, path, store: createApiUsageStore(db) };
 }
 
-const onDisk = (path: string, bot: string, day: string) =>
-  (new Database(path, { readonly: true }).prepare('SELECT calls FROM api_usage WHERE bot_id = ? AND day = ?').get(bot, day) as { calls: number } | undefined)?.calls ?? 0;
+function onDisk(path: string, bot: string, day: string): number {
+  const reader = new Database(path, { readonly: true });
+  try {
+    return (reader.prepare('SELECT calls FROM api_usage WHERE bot_id = ? AND day = ?').get(bot, day) as { calls: number } | undefined)?.calls ?? 0;
+  } finally {
+    reader.close();
+  }
+}
 
 const NOON = Date.parse('2026-12-03T12:00:00Z');
 const NEXT_DAY = Date.parse('2026-12-04T00:00:01Z');
