@@ -36,7 +36,7 @@ export function createBotQueues(options: BotQueuesOptions) {
     ? createSlidingWindowLimit({ limit: options.hostLlmRequestsPerMinute, windowMs: minuteMs + minuteMs / 60, ...(options.now ? { now: options.now } : {}) })
     : undefined;
   // Which admission a model call runs under, so its HTTP request can restamp it (llmFetch).
-  const admissions = new AsyncLocalStorage<Admission>();
+  const admissions = new AsyncLocalStorage<{ admission: Admission; sent: boolean }>();
   const lanes = new Map<string, BotLanes>();
 
   function lanesFor(bot: Bot): BotLanes {
@@ -56,7 +56,7 @@ export function createBotQueues(options: BotQueuesOptions) {
     runLlm<T>(bot: Bot, priority: number, task: () => Promise<T>): Promise<T> {
       // The rate is taken inside the host slot, right before the call: the slots are handed out
       // by priority, so a rental turn waits behind at most `hostLlmConcurrency` earlier calls.
-      const start = hostRate ? () => hostRate.acquire().then((admission) => admissions.run(admission, task)) : task;
+      const start = hostRate ? () => hostRate.acquire().then((admission) => admissions.run({ admission, sent: false }, task)) : task;
       return lanesFor(bot).llm.add(() => hostLlm.add(start, { priority }), { priority });
     },
     /**
@@ -65,8 +65,16 @@ export function createBotQueues(options: BotQueuesOptions) {
      * the first call's set-up or a busy event loop can come in between).
      */
     llmFetch(base: typeof fetch): typeof fetch {
-      return (input, init) => {
-        admissions.getStore()?.restamp();
+      return async (input, init) => {
+        const call = admissions.getStore();
+        if (call && !call.sent) {
+          call.sent = true;
+          call.admission.restamp();
+        } else if (call && hostRate) {
+          // A second request of the same call (the SDK retrying a failed one) reaches the
+          // provider too: it needs a start of its own.
+          await hostRate.acquire();
+        }
         return base(input, init);
       };
     },

@@ -31,7 +31,11 @@ export async function diffTranscript(deps: RuntimeDeps, bot: Bot, actorKey: stri
   const outcome: DiffOutcome = { recovered: 0, startedOnInstructions: false };
   const context = rentalContext(loadActor(deps.stores, actorKey));
   if (!context || loadActor(deps.stores, actorKey).done) return outcome;
+  // Messages still waiting in the inbox are not in the host's transcript yet: diffing now would
+  // take each for a lost webhook. The next pass, after the backlog, compares like with like.
+  if (deps.stores.inbox.hasPending(actorKey)) return outcome;
   const { messages } = await deps.queues.runPlatform(bot, PRIORITY.rental, () => deps.platformFor(bot).getRentalMessages(context.rentalId));
+  if (deps.stores.inbox.hasPending(actorKey)) return outcome;
   const log = deps.log.child({ bot: bot.name, actorKey });
 
   for (const [index, message] of messages.entries()) {

@@ -3,6 +3,7 @@
  * per actor and concurrent across actors. All their work is in SQLite, so `recover()` after a
  * restart simply kicks every actor that has something left to do.
  */
+import { CpuSlices } from './cpu-slices.js';
 import { KeyedWorker } from './keyed-worker.js';
 import { settleRentalClock } from './rental-clock.js';
 import { processInboxBatch } from './process-inbox-event.js';
@@ -20,6 +21,8 @@ const RETRY_AFTER_ERROR_MS = 5000;
 const ABORT_BEFORE_GRACE_ENDS_MS = 1000;
 
 export function createHostRuntime(deps: RuntimeDeps) {
+  // Every worker's steps start in shared CPU slices, so a backlog never holds up webhooks.
+  const slices = new CpuSlices();
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   const shutdown = new AbortController();
@@ -50,6 +53,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
       return true;
     },
     onError('outbox', (key) => outbox.kick(key)),
+    slices,
   );
   const turns: KeyedWorker = new KeyedWorker(
     async (key) => {
@@ -59,6 +63,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
       return true;
     },
     onError('turn', (key) => turns.kick(key)),
+    slices,
   );
   // The host's rental clock: due timers are looked for on a tick, so a restart re-arms them by
   // simply reading the table, and a test's fake clock needs no timer patching.
@@ -74,6 +79,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
       return true;
     },
     onError('clock', (key) => clock.kick(key)),
+    slices,
   );
   const tick = setInterval(() => {
     if (stopped) return;
@@ -92,6 +98,7 @@ export function createHostRuntime(deps: RuntimeDeps) {
       return batch.processed > 0;
     },
     onError('inbox', (key) => inbox.kick(key)),
+    slices,
   );
 
   const workers = [inbox, turns, outbox, clock];

@@ -1,3 +1,5 @@
+import type { CpuSlices } from './cpu-slices.js';
+
 /**
  * Runs `step(key)` repeatedly for one key at a time until it reports no more work; different
  * keys run concurrently. A kick while a key is running makes it look again, so no work is
@@ -8,9 +10,15 @@ export class KeyedWorker {
   readonly #again = new Set<string>();
   #stopped = false;
 
+  /**
+   * With `slices`, each step starts inside a CPU slice shared with the other workers, so a
+   * thousand actors woken at once (a restart with a backlog) start their steps a slice at a
+   * time, with webhooks answered in between.
+   */
   constructor(
     private readonly step: (key: string) => Promise<boolean> | boolean,
     private readonly onError: (key: string, error: unknown) => void,
+    private readonly slices?: CpuSlices,
   ) {}
 
   kick(key: string): void {
@@ -24,14 +32,17 @@ export class KeyedWorker {
   }
 
   async #drain(key: string): Promise<void> {
-    // Let the webhook's response go out before any work starts.
-    await new Promise((resolve) => setImmediate(resolve));
+    const slices = this.slices;
+    // Each step runs later than now: the webhook's response goes out before any work starts,
+    // and a synchronous step (a batch of inbox events) never runs a whole backlog in microtasks.
+    const runStep = slices ? () => slices.run(() => this.step(key)) : async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return this.step(key);
+    };
     do {
       this.#again.delete(key);
       try {
-        // Back to the event loop between steps: a synchronous step (a batch of inbox events)
-        // would otherwise run a whole backlog in microtasks while webhooks wait.
-        while (!this.#stopped && (await this.step(key))) await new Promise((resolve) => setImmediate(resolve));
+        while (!this.#stopped && (await runStep()));
       } catch (error) {
         this.onError(key, error);
         return;

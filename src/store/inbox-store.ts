@@ -44,6 +44,7 @@ export function createInboxStore(db: Db) {
   const finish = db.prepare(`UPDATE inbox SET status = ?, note = ?, processed_at = ? WHERE seq = ?`);
   const pendingActors = db.prepare(`SELECT DISTINCT actor_key FROM inbox WHERE status = 'pending' AND actor_key IS NOT NULL`);
   const count = db.prepare(`SELECT count(*) AS n FROM inbox WHERE status = 'pending'`);
+  const anyPending = db.prepare(`SELECT 1 FROM inbox WHERE actor_key = ? AND status = 'pending' LIMIT 1`);
   const bySeq = db.prepare(`SELECT * FROM inbox WHERE seq = ?`);
 
   return {
@@ -62,6 +63,10 @@ export function createInboxStore(db: Db) {
     },
     actorsWithPendingEvents(): string[] {
       return (pendingActors.all() as { actor_key: string }[]).map((row) => row.actor_key);
+    },
+    /** Whether the actor still has events to process. */
+    hasPending(actorKey: string): boolean {
+      return anyPending.get(actorKey) !== undefined;
     },
     pendingCount(): number {
       return (count.get() as { n: number }).n;

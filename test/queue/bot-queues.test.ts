@@ -92,6 +92,27 @@ describe('host-wide requests per minute', () => {
     expect(sent).toEqual([5000, 66_000]);
   });
 
+  it('counts a retried request of the same call as a start of its own', async () => {
+    vi.useFakeTimers();
+    const queues = createBotQueues({ hostLlmConcurrency: 8, hostLlmRequestsPerMinute: 2 });
+    const sent: number[] = [];
+    const t0 = Date.now();
+    const fetchSpy = queues.llmFetch(async () => {
+      sent.push(Date.now() - t0);
+      return new Response('{}');
+    });
+    // The SDK's retry: one call, two HTTP requests.
+    const retried = queues.runLlm(bot('a'), PRIORITY.rental, async () => {
+      await fetchSpy('http://127.0.0.1/v1/chat/completions');
+      return fetchSpy('http://127.0.0.1/v1/chat/completions');
+    });
+    const next = queues.runLlm(bot('b'), PRIORITY.rental, () => fetchSpy('http://127.0.0.1/v1/chat/completions'));
+    await vi.advanceTimersByTimeAsync(70_000);
+    await Promise.all([retried, next]);
+    // Two requests fill the cap of 2; the third waits for the minute (and its 1 s margin).
+    expect(sent).toEqual([0, 0, 61_000]);
+  });
+
   it('has no per-minute cap unless one is set', async () => {
     const queues = createBotQueues({ hostLlmConcurrency: 4 });
     let started = 0;
