@@ -2,9 +2,6 @@
  * The feed (`/api/feed*`, CONTRACT §3.6): posts and replies, the daily quota of top-level posts
  * (3 free, then 1 AA each with `pay_for_post`, 13 a UTC day), reactions, and the `post_reply`,
  * `post_liked` and `post_disliked` events.
- *
- * NOTE: this file was reconstructed from tsx's compile cache after it was overwritten by mistake
- * (by the session working on tool-call journaling); the code is the original's, its comments were lost.
  */
 import { parseTsDb } from '../clock.js';
 import { newId } from '../sim-state.js';
