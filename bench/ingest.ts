@@ -16,6 +16,7 @@ import { dbPathIn, makeBenchDir, makeBots, removeDir, startBenchHost, writeBotFi
 import { startChild } from './lib/child.js';
 import { parseBenchArgs, reportResult, runMain, type TargetResult } from './lib/cli-args.js';
 import { closedLoop, type ClosedLoopResult } from './lib/closed-loop.js';
+import { closedLoopHttp } from './lib/closed-loop-http.js';
 import { summarizeCpuProfile } from './lib/cpu-profile.js';
 import { openLoop, type OpenLoopResult } from './lib/open-loop.js';
 import { ownerCopy, postLiked, type BodyFactory } from './lib/payloads.js';
@@ -29,6 +30,8 @@ interface Server {
   label: string;
   url: string;
   body: BodyFactory;
+  /** The closed-loop generator: autocannon, or Node's HTTP client for a server that closes every connection. */
+  closedLoop?: typeof closedLoop;
   /** Waits until the server has finished the work behind earlier acks (aa-host's backlog), so each level starts clean. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -111,6 +114,9 @@ async function main(): Promise<void> {
         label: `Flask reference receiver (Flask ${python.flask})`,
         url: receiver.url,
         body: postLiked(bot!.profileId),
+        // Werkzeug closes the connection after each answer; autocannon then stalls (one answer
+        // per connection per run), so this server's closed loop uses Node's HTTP client.
+        closedLoop: closedLoopHttp,
         settle: settled,
         stop: () => receiver.stop(),
       });
@@ -121,13 +127,13 @@ async function main(): Promise<void> {
     }
 
     // Warm-up: JIT, connection pools, SQLite pages.
-    for (const server of servers) await closedLoop({ url: server.url, connections: 8, durationSec: 1, body: server.body });
+    for (const server of servers) await (server.closedLoop ?? closedLoop)({ url: server.url, connections: 8, durationSec: 1, body: server.body });
 
     const closed = new Map<string, ClosedLoopResult[]>(servers.map((s) => [s.key, []]));
     for (const connections of PLAN.connections) {
       for (const server of servers) {
         await server.settle();
-        const result = await closedLoop({ url: server.url, connections, durationSec: PLAN.closedSec, body: server.body });
+        const result = await (server.closedLoop ?? closedLoop)({ url: server.url, connections, durationSec: PLAN.closedSec, body: server.body });
         closed.get(server.key)!.push(result);
         process.stdout.write(`closed ${server.key} c=${connections}: ${fmt(result.okPerSec)}/s p99 ${fmt(result.p99)} ms\n`);
       }
@@ -180,7 +186,7 @@ async function main(): Promise<void> {
       },
     ];
     notes.push(
-      'Payload: post_liked from test/fixtures/platform with a fresh data.id per request (no dedupe short-cut); aa-host stores it and its events actor applies the bot policy behind the ack. The owner-copy row is the ingest path alone (stored, never processed).',
+      "Payload: post_liked from test/fixtures/platform with a fresh data.id per request (no dedupe short-cut); aa-host stores it and applies the bot policy for it (log) in the same transaction. The owner-copy row is the ingest path alone (stored, never processed). The closed loop of the Flask receiver runs on Node's HTTP client (bench/lib/closed-loop-http.ts): its server closes every connection, which autocannon does not reconnect promptly.",
       'Latency in the open loop is from the scheduled send time; requests past 2,000 in flight are shed and counted.',
       'Before each level, the bench waits until every aa-host has processed what the previous level left (its inbox, turns and outbox empty), so each level starts clean.',
       ...catchUp,
