@@ -90,6 +90,26 @@ function journaled(deps: RuntimeDeps, bot: Bot, turnId: number, tool: AnyTool, l
   };
 }
 
+/**
+ * Before a redone turn asks the model again: each call its earlier attempt left interrupted is
+ * settled where the platform can tell (found there: done; cannot be checked: not repeated), so
+ * the model is shown it as done (earlier-attempt-messages.ts). One that certainly did not happen
+ * stays open and is not shown: the model makes it again, and the journal runs it once.
+ */
+export async function settleInterruptedCalls(deps: RuntimeDeps, bot: Bot, turnId: number, tools: ToolSet, log: Logger): Promise<void> {
+  for (const row of deps.stores.toolCalls.forTurn(turnId)) {
+    const tool = tools.get(row.tool);
+    if (row.status !== 'started' || !tool) continue;
+    const callLog = log.child({ tool: tool.name, toolCallId: row.id });
+    try {
+      const settled = await settleInterrupted(deps, bot, tool, row, callLog);
+      if (settled !== 'run') deps.stores.toolCalls.finish(row.id, { ok: true, value: settled }, isoNow(deps.clock));
+    } catch {
+      // The platform cannot be reached to check: the call stays open, and the same call checks again.
+    }
+  }
+}
+
 function replay(recorded: Recorded | null): unknown {
   if (recorded && !recorded.ok) throw new ToolError(recorded.error);
   return recorded?.value ?? null;

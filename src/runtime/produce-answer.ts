@@ -14,7 +14,8 @@ import type { ChatMessage } from '../llm/chat-model.js';
 import { toToolDefinition } from '../tools/tool.js';
 import type { ToolContext } from '../tools/tool-context.js';
 import { isoNow } from '../time.js';
-import { journalToolCalls } from './journal-tool-calls.js';
+import { journalToolCalls, settleInterruptedCalls } from './journal-tool-calls.js';
+import { earlierAttemptMessages } from './earlier-attempt-messages.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
 export interface Answer {
@@ -84,13 +85,17 @@ export async function produceAnswer(
   let stoppedBy: BudgetStop | undefined;
 
   const tools = journalToolCalls(deps, bot, input.turnId, deps.toolsFor(bot), log);
+  if (deps.stores.toolCalls.forTurn(input.turnId).some((call) => call.status === 'started')) {
+    await settleInterruptedCalls(deps, bot, input.turnId, deps.toolsFor(bot), log);
+  }
   const definitions = [...tools.values()].map(toToolDefinition);
   try {
     const result = await runAgentLoop({
       model: { complete: (request) => untilAborted(deps.queues.runLlm(bot, input.priority, () => deps.model.complete(request)), request.signal) },
       modelName: bot.model,
       maxTokens: bot.maxTokens,
-      messages: input.messages,
+      // A redone turn carries on from what its earlier attempt did (earlier-attempt-messages.ts).
+      messages: [...input.messages, ...earlierAttemptMessages(deps.stores.toolCalls.forTurn(input.turnId))],
       tools,
       context: input.context,
       maxSteps: bot.agent.max_steps,

@@ -134,9 +134,11 @@ describe('when the platform refuses or fails', () => {
     s.sim.postRentalMessage({ rentalId: rental.id, senderId: s.renterId, content: 'are you ok?' });
     await waitFor('a failed post', () => s.sim.requests.some((r) => r.status === 503 && r.method === 'POST'));
     s.sim.faults.api5xx = 0;
-    await waitFor('the reply', () => s.botMessages(rental.id).length === 2, 8000);
+    const outboxRows = () => s.host.host.stores.db.prepare(`SELECT status, attempts FROM outbox ORDER BY id`).all() as { status: string; attempts: number }[];
+    // The platform has the message a moment before the host has read its answer and marked the row sent.
+    await waitFor('the reply', () => s.botMessages(rental.id).length === 2 && outboxRows().at(-1)?.status === 'sent', 8000);
     expect(s.botMessages(rental.id)[1]).toBe('answer to: are you ok?');
-    const outbox = s.host.host.stores.db.prepare(`SELECT status, attempts FROM outbox ORDER BY id`).all() as { status: string; attempts: number }[];
+    const outbox = outboxRows();
     expect(outbox.at(-1)!.status).toBe('sent');
     expect(outbox.at(-1)!.attempts).toBeGreaterThanOrEqual(2);
   });
