@@ -13,8 +13,9 @@
  *   run again and the model is told the action may already have happened (at most once).
  * Progress posts are outbox rows of the turn; postToChat does not add the same text twice to one
  * turn (turn-tool-context.ts), so a redone progress post reuses the row of the first attempt.
- * Only what the model asks for with the same arguments is recognised: a redone turn whose model
- * words its DM differently sends that new DM.
+ * Only a call with the same arguments is recognised here; so that a model that words its DM
+ * differently the second time does not send another, the redone turn is also shown the calls its
+ * earlier attempt finished (settleInterruptedCalls, earlier-attempt-messages.ts).
  */
 import type { Logger } from 'pino';
 import { canonicalArguments } from '../agent/canonical-json.js';
